@@ -31,19 +31,24 @@ void accumulate(Tensor& slot, const Tensor& grad) {
 
 // Tensors reachable from `root` through grad_fn edges, each after every tensor
 // that consumes it (reverse topological order). Iterative, so deep graphs
-// cannot overflow the stack.
-std::vector<TensorImpl*> backward_order(TensorImpl* root) {
-    std::vector<TensorImpl*> post_order;
-    std::unordered_set<TensorImpl*> visited{root};
-    std::vector<std::pair<TensorImpl*, size_t>> stack{{root, 0}};
+// cannot overflow the stack. Holding handles (not raw pointers) keeps every
+// tensor alive while backward releases the grad_fns that referenced it.
+std::vector<Tensor> backward_order(const Tensor& root) {
+    static const std::vector<Tensor> kNoSrcs;
+    std::vector<Tensor> post_order;
+    std::unordered_set<const TensorImpl*> visited{root.id()};
+    std::vector<std::pair<Tensor, size_t>> stack{{root, 0}};
     while (!stack.empty()) {
-        auto& [node, next_src] = stack.back();
-        const auto& srcs = node->grad_fn ? node->grad_fn->srcs : std::vector<Tensor>{};
+        const TensorImpl* node = stack.back().first.id();
+        const auto& srcs = node->grad_fn ? node->grad_fn->srcs : kNoSrcs;
+        const size_t next_src = stack.back().second++;
         if (next_src < srcs.size()) {
-            TensorImpl* src = srcs[next_src++].impl();
-            if (src->requires_grad && visited.insert(src).second) stack.push_back({src, 0});
+            const Tensor& src = srcs[next_src];
+            if (src.requires_grad() && visited.insert(src.id()).second) {
+                stack.emplace_back(src, 0);
+            }
         } else {
-            post_order.push_back(node);
+            post_order.push_back(std::move(stack.back().first));
             stack.pop_back();
         }
     }
@@ -90,7 +95,8 @@ void Tensor::backward() const {
     NoGradGuard no_grad;
     std::unordered_map<TensorImpl*, Tensor> diffs;
     diffs[root] = Tensor::full(shape(), 1.0f);
-    for (TensorImpl* node : backward_order(root)) {
+    for (const Tensor& handle : backward_order(*this)) {
+        TensorImpl* node = handle.impl();
         auto found = diffs.find(node);
         if (found == diffs.end()) continue;
         Tensor diff_dst = std::move(found->second);

@@ -1,8 +1,12 @@
 #include "selfsup/tensor.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "selfsup/errors.hpp"
 #include "tensor_impl.hpp"
@@ -18,18 +22,54 @@ TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
     return *impl;
 }
 
-}  // namespace
+// Freed buffers, kept by size for reuse. A training step makes tensors of the
+// same sizes every time, so after the first step storage comes from here:
+// no calls into malloc, and no page faults on fresh memory. Memory is held at
+// the peak the process reached, never returned.
+class BufferPool {
+public:
+    float* acquire(size_t bytes) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto found = free_.find(bytes);
+            if (found != free_.end() && !found->second.empty()) {
+                float* buffer = found->second.back();
+                found->second.pop_back();
+                return buffer;
+            }
+        }
+        auto* buffer = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));
+        if (buffer == nullptr) throw std::bad_alloc();
+        return buffer;
+    }
 
-// TODO: every tensor allocates fresh storage; a size-bucketed pool would make
-// a steady training step allocation-free, which the design asks for.
-Storage::Storage(int64_t count) : size(count) {
-    const int64_t bytes = ((std::max<int64_t>(count, 1) * 4 + kAlignment - 1) / kAlignment) *
-                          kAlignment;
-    data = static_cast<float*>(std::aligned_alloc(kAlignment, static_cast<size_t>(bytes)));
-    if (data == nullptr) throw std::bad_alloc();
+    void release(float* buffer, size_t bytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_[bytes].push_back(buffer);
+    }
+
+    static BufferPool& instance() {
+        // Never destroyed: tensors in static storage may outlive any pool.
+        static BufferPool* pool = new BufferPool;
+        return *pool;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<size_t, std::vector<float*>> free_;
+};
+
+size_t bytes_for(int64_t count) {
+    const int64_t bytes = std::max<int64_t>(count, 1) * static_cast<int64_t>(sizeof(float));
+    return static_cast<size_t>((bytes + kAlignment - 1) / kAlignment * kAlignment);
 }
 
-Storage::~Storage() { std::free(data); }
+}  // namespace
+
+Storage::Storage(int64_t count)
+    : data(BufferPool::instance().acquire(bytes_for(count))), size(count) {}
+
+Storage::~Storage() { BufferPool::instance().release(data, bytes_for(size)); }
 
 Tensor Tensor::empty(const Shape& shape) {
     auto impl = std::make_shared<TensorImpl>();
@@ -42,8 +82,7 @@ Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0.0f); }
 
 Tensor Tensor::full(const Shape& shape, float value) {
     Tensor tensor = empty(shape);
-    float* dst = tensor.data();
-    for (int64_t i = 0; i < tensor.numel(); ++i) dst[i] = value;
+    std::fill_n(tensor.data(), shape.numel(), value);
     return tensor;
 }
 

@@ -2,7 +2,9 @@
 
 // The standard layers. Each constructor takes the sizes and an Rng for its
 // initialisation (PyTorch's defaults: weights and biases uniform in
-// +-1/sqrt(fan_in)), so one seed gives one network.
+// +-1/sqrt(fan_in)), so one seed gives one network. Parameters are named
+// "weight" and "bias"; a layer made with bias = false has no "bias" and its
+// bias() is an undefined Tensor. Sizes that are not positive throw ShapeError.
 
 #include <memory>
 
@@ -41,6 +43,9 @@ private:
     ops::Conv2dOptions options_;
 };
 
+// Weights are [out, in, kH, kW] (see ops/conv.hpp); fan_in for the default
+// initialisation is out * kH * kW, as PyTorch computes it from its own
+// [in, out, kH, kW] layout, so parameter statistics agree with PyTorch.
 class SELFSUP_API ConvTranspose2d : public Module {
 public:
     ConvTranspose2d(int64_t in_channels, int64_t out_channels, int kernel, Rng& rng,
@@ -56,6 +61,9 @@ private:
     ops::ConvTranspose2dOptions options_;
 };
 
+// Parameters "weight" (gamma, ones) and "bias" (beta, zeros), buffers
+// "running_mean" and "running_var", as PyTorch names them. Training mode uses
+// and updates batch statistics; evaluation mode uses the running ones.
 class SELFSUP_API BatchNorm2d : public Module {
 public:
     explicit BatchNorm2d(int64_t channels, float momentum = 0.1f, float eps = 1e-5f);
@@ -71,6 +79,7 @@ private:
     float eps_;
 };
 
+// Draws its masks from its own Rng seeded by `seed`; identity in evaluation.
 class SELFSUP_API Dropout : public Module {
 public:
     Dropout(float p, uint64_t seed);

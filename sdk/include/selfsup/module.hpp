@@ -53,6 +53,9 @@ public:
     void zero_grad();
 
 protected:
+    // Registration makes a parameter trainable (requires_grad true). The
+    // returned reference is valid only until the next registration: keep a
+    // copy of the handle (it shares storage), not the reference.
     Tensor& register_parameter(std::string name, Tensor tensor);
     Tensor& register_buffer(std::string name, Tensor tensor);
     template <typename M>

@@ -1,5 +1,8 @@
 #include "selfsup/ops/activations.hpp"
 
+#include <bit>
+#include <cstdint>
+
 #include "dnnl_support.hpp"
 #include "selfsup/autograd.hpp"
 
@@ -17,7 +20,7 @@ struct EltwisePrimitives {
 
 EltwisePrimitives& primitives(algorithm kind, float alpha, const Shape& shape) {
     const std::string key = "eltwise:" + std::to_string(static_cast<int>(kind)) + ":" +
-                            std::to_string(alpha) + ":" + key_of(shape);
+                            std::to_string(std::bit_cast<uint32_t>(alpha)) + ":" + key_of(shape);
     return PrimitiveCache::instance().get<EltwisePrimitives>(key, [&] {
         // 1. Forward on the plain layout of the tensor.
         const dnnl::memory::desc md = plain_md(shape);
