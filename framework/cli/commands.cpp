@@ -1,0 +1,146 @@
+#include "cli/commands.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "experiment/setup.hpp"
+#include "manifest/json_file.hpp"
+#include "selfsup/did_you_mean.hpp"
+#include "selfsup/errors.hpp"
+#include "support/logging.hpp"
+
+namespace selfsup {
+
+namespace json = boost::json;
+
+namespace {
+
+// The search path in its documented order: --plugin-path, SELFSUP_PLUGIN_PATH,
+// the manifest's plugin_paths, then the plugins that ship with this program.
+PluginRegistry discover_plugins(const CommonOptions& common,
+                                const std::vector<std::string>& manifest_paths = {}) {
+    PluginRegistry registry;
+    for (const auto& path : common.plugin_paths) registry.add(path);
+    if (const char* variable = std::getenv("SELFSUP_PLUGIN_PATH")) {
+        for (const auto& path : split_path_list(variable)) registry.add(path);
+    }
+    for (const std::string& path : manifest_paths) registry.add(path);
+    registry.add(bundled_plugin_folder());
+    return registry;
+}
+
+Manifest load_manifest(const ManifestOptions& options) {
+    json::value root = read_json_file(options.manifest_path);
+    for (const std::string& assignment : options.overrides) apply_override(root, assignment);
+    return parse_manifest(root, options.manifest_path);
+}
+
+json::object plugin_json(const LoadedPlugin& plugin) {
+    return {{"name", plugin.name()},
+            {"kind", kind_name(plugin.kind())},
+            {"version", plugin.descriptor->version},
+            {"summary", plugin.descriptor->summary},
+            {"file", plugin.path.string()}};
+}
+
+std::string value_text(const json::value& value) {
+    return value.is_string() ? std::string(value.get_string()) : json::serialize(value);
+}
+
+std::string range_text(const ParamSpec& spec) {
+    if (!spec.enum_values.empty()) {
+        std::string text = "one of";
+        for (const std::string& value : spec.enum_values) text += " " + value;
+        return text;
+    }
+    if (spec.min && spec.max) return fmt::format("{} to {}", *spec.min, *spec.max);
+    if (spec.min) return fmt::format(">= {}", *spec.min);
+    if (spec.max) return fmt::format("<= {}", *spec.max);
+    return "";
+}
+
+}  // namespace
+
+int list_plugins(const CommonOptions& common, const std::optional<std::string>& kind,
+                 bool as_json) {
+    const PluginRegistry registry = discover_plugins(common);
+    const auto plugins =
+        registry.list(kind ? parse_kind(*kind) : std::optional<PluginKind>(std::nullopt));
+    if (as_json) {
+        json::array list;
+        for (const LoadedPlugin* plugin : plugins) list.push_back(plugin_json(*plugin));
+        std::cout << json::serialize(list) << "\n";
+        return 0;
+    }
+    if (plugins.empty()) {
+        std::cout << "no plugins found; searched --plugin-path, SELFSUP_PLUGIN_PATH and "
+                  << bundled_plugin_folder().string() << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("{:<16} {:<14} {:<8} {}\n", "NAME", "KIND", "VERSION", "SUMMARY");
+    for (const LoadedPlugin* plugin : plugins) {
+        std::cout << fmt::format("{:<16} {:<14} {:<8} {}\n    {}\n", plugin->name(),
+                                 kind_name(plugin->kind()), plugin->descriptor->version,
+                                 plugin->descriptor->summary, plugin->path.string());
+    }
+    return 0;
+}
+
+int show_plugin(const CommonOptions& common, const std::string& name, bool as_json) {
+    const PluginRegistry registry = discover_plugins(common);
+    const LoadedPlugin* plugin = registry.find(name);
+    if (plugin == nullptr) {
+        std::vector<std::string> names;
+        for (const LoadedPlugin* known : registry.list()) names.push_back(known->name());
+        const std::string suggestion = closest_match(name, names);
+        throw ManifestError("no plugin named '" + name + "'" +
+                            (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") +
+                            " (`selfsup plugins` lists them)");
+    }
+    if (as_json) {
+        json::object described = plugin_json(*plugin);
+        described["schema"] = json::parse(plugin->descriptor->schema.empty()
+                                              ? "{}"
+                                              : plugin->descriptor->schema);
+        std::cout << json::serialize(described) << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("{} {} ({})\n{}\nfile: {}\n", plugin->name(),
+                             plugin->descriptor->version, kind_name(plugin->kind()),
+                             plugin->descriptor->summary, plugin->path.string());
+    const auto& entries = plugin->schema.entries();
+    if (entries.empty()) {
+        std::cout << "\nno parameters\n";
+        return 0;
+    }
+    std::cout << "\nparameters:\n";
+    for (const ParamSpec& spec : entries) {
+        std::string type = param_type_name(spec.type);
+        if (spec.items) type += fmt::format(" of {}", param_type_name(spec.items->type));
+        const std::string fallback = spec.required()          ? "required"
+                                     : spec.default_value->is_null() ? "optional"
+                                                                   : "default " + value_text(*spec.default_value);
+        std::cout << fmt::format("  {:<18} {:<18} {}\n", spec.name, type, fallback);
+        const std::string range = range_text(spec);
+        if (!range.empty()) std::cout << fmt::format("  {:<18} {}\n", "", range);
+        if (!spec.description.empty()) std::cout << fmt::format("  {:<18} {}\n", "", spec.description);
+    }
+    return 0;
+}
+
+int validate_manifest(const CommonOptions& common, const ManifestOptions& options) {
+    Manifest manifest = load_manifest(options);
+    const PluginRegistry registry = discover_plugins(common, manifest.plugin_paths);
+    const ExperimentSetup setup = prepare_experiment(std::move(manifest), registry);
+    std::cout << fmt::format("{}: valid ({} pretexts, {} freeze policies, {} label budgets, {} seeds)\n",
+                             options.manifest_path, setup.manifest.pretexts.size(),
+                             setup.freeze_policies.size(),
+                             setup.manifest.evaluation.label_budgets.size(),
+                             setup.manifest.seeds.size());
+    return 0;
+}
+
+}  // namespace selfsup

@@ -1,0 +1,29 @@
+#pragma once
+
+// The verbs of the `selfsup` command line. Each returns the process exit code
+// (0 ok, 1 the run failed, 2 bad usage or bad manifest) or throws a selfsup
+// error, which main() turns into one line on stderr and the matching code.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace selfsup {
+
+struct CommonOptions {
+    // --plugin-path, in the order given.
+    std::vector<std::filesystem::path> plugin_paths;
+};
+
+struct ManifestOptions {
+    std::string manifest_path;
+    // --set key.path=value, in the order given.
+    std::vector<std::string> overrides;
+};
+
+int list_plugins(const CommonOptions& common, const std::optional<std::string>& kind, bool json);
+int show_plugin(const CommonOptions& common, const std::string& name, bool json);
+int validate_manifest(const CommonOptions& common, const ManifestOptions& manifest);
+
+}  // namespace selfsup

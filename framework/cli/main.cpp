@@ -1,0 +1,92 @@
+// The `selfsup` command line: parses arguments with CLI11 and maps every
+// failure to one line on stderr and an exit code.
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "selfsup/errors.hpp"
+#include "selfsup/plugin/descriptor.hpp"
+#include "support/logging.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitBadInput = 2;
+
+int fail(int code, const std::string& message) {
+    std::cerr << "selfsup: " << message << "\n";
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace selfsup;
+    CLI::App app{"selfsup: self-supervised representation learning, run from JSON manifests",
+                 "selfsup"};
+    app.set_version_flag("--version", "selfsup 0.1.0 (plugin ABI " + std::to_string(kAbiVersion) + ")");
+    app.require_subcommand(1);
+    app.fallthrough();
+
+    CommonOptions common;
+    bool verbose = false;
+    bool quiet = false;
+    app.add_option("--plugin-path", common.plugin_paths,
+                   "folder or file to find plugins in, searched first (repeatable)");
+    app.add_flag("-v,--verbose", verbose, "also show debug messages");
+    app.add_flag("-q,--quiet", quiet, "only show warnings and errors");
+
+    auto* plugins = app.add_subcommand("plugins", "list the plugins found on the plugin path");
+    std::optional<std::string> kind;
+    bool json = false;
+    plugins->add_option("--kind", kind, "only plugins of this kind")
+        ->check(CLI::IsMember({"dataset", "encoder", "pretext", "head", "freeze_policy"}));
+    plugins->add_flag("--json", json, "print JSON instead of a table");
+    auto* show = plugins->add_subcommand("show", "a plugin's parameters and description");
+    std::string show_name;
+    show->add_option("name", show_name, "the plugin's name")->required();
+    show->add_flag("--json", json, "print JSON instead of text");
+
+    ManifestOptions manifest;
+    auto add_manifest_options = [&](CLI::App* verb) {
+        verb->add_option("manifest", manifest.manifest_path, "the experiment manifest (JSON)")
+            ->required();
+        verb->add_option("--set", manifest.overrides,
+                         "override a manifest key, e.g. --set evaluation.epochs=5 (repeatable)");
+    };
+    auto* validate = app.add_subcommand(
+        "validate", "check a manifest short of training: plugins, parameters and shapes");
+    add_manifest_options(validate);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& success) {
+        return app.exit(success);
+    } catch (const CLI::ParseError& error) {
+        app.exit(error);
+        return kExitBadInput;
+    }
+
+    init_console_logging(verbose ? spdlog::level::debug
+                         : quiet ? spdlog::level::warn
+                                 : spdlog::level::info);
+    try {
+        if (show->parsed()) return show_plugin(common, show_name, json);
+        if (plugins->parsed()) return list_plugins(common, kind, json);
+        return validate_manifest(common, manifest);
+    } catch (const ManifestError& error) {
+        return fail(kExitBadInput, error.what());
+    } catch (const PluginError& error) {
+        return fail(kExitBadInput, error.what());
+    } catch (const Error& error) {
+        return fail(validate->parsed() ? kExitBadInput : kExitRunFailed, error.what());
+    } catch (const std::exception& error) {
+        return fail(kExitRunFailed, std::string("unexpected error: ") + error.what());
+    }
+    return kExitOk;
+}
