@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "experiment/runner.hpp"
 #include "experiment/setup.hpp"
 #include "manifest/json_file.hpp"
 #include "selfsup/did_you_mean.hpp"
@@ -35,7 +36,14 @@ PluginRegistry discover_plugins(const CommonOptions& common,
 Manifest load_manifest(const ManifestOptions& options) {
     json::value root = read_json_file(options.manifest_path);
     for (const std::string& assignment : options.overrides) apply_override(root, assignment);
-    return parse_manifest(root, options.manifest_path);
+    Manifest manifest = parse_manifest(root, options.manifest_path);
+    // Plugin paths in a manifest are relative to the manifest's own folder, so
+    // a manifest and the plugins beside it can move together.
+    const std::filesystem::path base = std::filesystem::path(options.manifest_path).parent_path();
+    for (std::string& path : manifest.plugin_paths) {
+        if (std::filesystem::path(path).is_relative()) path = (base / path).string();
+    }
+    return manifest;
 }
 
 json::object plugin_json(const LoadedPlugin& plugin) {
@@ -46,8 +54,19 @@ json::object plugin_json(const LoadedPlugin& plugin) {
             {"file", plugin.path.string()}};
 }
 
+std::filesystem::path free_run_folder(const std::filesystem::path& wanted) {
+    std::filesystem::path folder = wanted;
+    for (int suffix = 2; std::filesystem::exists(folder / "results.json"); ++suffix) {
+        folder = wanted.string() + "-" + std::to_string(suffix);
+    }
+    return folder;
+}
+
 std::string value_text(const json::value& value) {
-    return value.is_string() ? std::string(value.get_string()) : json::serialize(value);
+    if (value.is_string()) return std::string(value.get_string());
+    // Boost.JSON writes 0.05 as "5E-2"; people read "0.05".
+    if (value.is_double()) return fmt::format("{}", value.get_double());
+    return json::serialize(value);
 }
 
 std::string range_text(const ParamSpec& spec) {
@@ -140,6 +159,26 @@ int validate_manifest(const CommonOptions& common, const ManifestOptions& option
                              setup.freeze_policies.size(),
                              setup.manifest.evaluation.label_budgets.size(),
                              setup.manifest.seeds.size());
+    return 0;
+}
+
+int run_manifest(const CommonOptions& common, const ManifestOptions& options,
+                 const std::optional<std::string>& out) {
+    Manifest manifest = load_manifest(options);
+    if (out) manifest.output = *out;
+    const PluginRegistry registry = discover_plugins(common, manifest.plugin_paths);
+    const ExperimentSetup setup = prepare_experiment(std::move(manifest), registry);
+    const std::filesystem::path folder = free_run_folder(setup.manifest.output);
+    if (folder != std::filesystem::path(setup.manifest.output)) {
+        logger("experiment").warn("{} already holds results; this run goes to {}",
+                                  setup.manifest.output, folder.string());
+    }
+    std::filesystem::create_directories(folder);
+    add_log_file(folder / "run.log");
+    logger("experiment").info("running {} into {}", setup.manifest.name, folder.string());
+    const RunResults results = run_experiment(setup, folder);
+    std::cout << "\n" << comparison_table(results) << "\nreport: "
+              << (folder / "report.md").string() << "\n";
     return 0;
 }
 

@@ -25,5 +25,10 @@ struct ManifestOptions {
 int list_plugins(const CommonOptions& common, const std::optional<std::string>& kind, bool json);
 int show_plugin(const CommonOptions& common, const std::string& name, bool json);
 int validate_manifest(const CommonOptions& common, const ManifestOptions& manifest);
+// Runs the experiment into `out` (default: the manifest's output folder). A
+// folder that already holds results is never overwritten: the run goes to the
+// first free "<folder>-2", "<folder>-3", ...
+int run_manifest(const CommonOptions& common, const ManifestOptions& manifest,
+                 const std::optional<std::string>& out);
 
 }  // namespace selfsup

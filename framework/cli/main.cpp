@@ -1,6 +1,7 @@
 // The `selfsup` command line: parses arguments with CLI11 and maps every
 // failure to one line on stderr and an exit code.
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -11,6 +12,7 @@
 #include "selfsup/errors.hpp"
 #include "selfsup/plugin/descriptor.hpp"
 #include "support/logging.hpp"
+#include "support/progress.hpp"
 
 namespace {
 
@@ -21,6 +23,20 @@ constexpr int kExitBadInput = 2;
 int fail(int code, const std::string& message) {
     std::cerr << "selfsup: " << message << "\n";
     return code;
+}
+
+// The first word that is neither an option, an option's value nor a verb:
+// CLI11 reports it only as "a subcommand is required".
+std::string unknown_verb(int argc, char** argv, const std::vector<std::string>& verbs) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string word = argv[i];
+        if (word == "--plugin-path") {
+            ++i;
+        } else if (!word.starts_with("-")) {
+            return std::find(verbs.begin(), verbs.end(), word) == verbs.end() ? word : "";
+        }
+    }
+    return "";
 }
 
 }  // namespace
@@ -62,12 +78,22 @@ int main(int argc, char** argv) {
     auto* validate = app.add_subcommand(
         "validate", "check a manifest short of training: plugins, parameters and shapes");
     add_manifest_options(validate);
+    auto* run = app.add_subcommand("run", "run the experiment a manifest describes");
+    add_manifest_options(run);
+    std::optional<std::string> out;
+    run->add_option("--out", out, "the run folder (default: the manifest's \"output\")");
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& success) {
         return app.exit(success);
     } catch (const CLI::ParseError& error) {
+        const std::string word = unknown_verb(argc, argv, {"plugins", "validate", "run"});
+        if (!word.empty()) {
+            return fail(kExitBadInput, "unknown command '" + word +
+                                           "'; the commands are plugins, validate and run "
+                                           "(selfsup --help)");
+        }
         app.exit(error);
         return kExitBadInput;
     }
@@ -75,14 +101,16 @@ int main(int argc, char** argv) {
     init_console_logging(verbose ? spdlog::level::debug
                          : quiet ? spdlog::level::warn
                                  : spdlog::level::info);
+    Progress::set_enabled(!quiet);
     try {
         if (show->parsed()) return show_plugin(common, show_name, json);
         if (plugins->parsed()) return list_plugins(common, kind, json);
-        return validate_manifest(common, manifest);
+        if (validate->parsed()) return validate_manifest(common, manifest);
+        return run_manifest(common, manifest, out);
     } catch (const ManifestError& error) {
         return fail(kExitBadInput, error.what());
     } catch (const PluginError& error) {
-        return fail(kExitBadInput, error.what());
+        return fail(run->parsed() ? kExitRunFailed : kExitBadInput, error.what());
     } catch (const Error& error) {
         return fail(validate->parsed() ? kExitBadInput : kExitRunFailed, error.what());
     } catch (const std::exception& error) {

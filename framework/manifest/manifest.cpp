@@ -145,7 +145,6 @@ OptimizerSpec parse_optimizer(const json::value& given, const std::string& path)
 LabelBudget parse_budget(const json::value& value, const std::string& path) {
     if (value.is_string() && value.get_string() == "all") return LabelBudget{0};
     if (value.is_int64() && value.get_int64() >= 1) return LabelBudget{value.get_int64()};
-    if (value.is_uint64()) return LabelBudget{static_cast<int64_t>(value.get_uint64())};
     throw ManifestError(path + ": a label budget is a positive count of images or \"all\", got " +
                         json::serialize(value));
 }

@@ -50,8 +50,7 @@ bool is_plugin_file(const std::filesystem::path& path) {
     try {
         boost::dll::library_info info(path, false);
         const std::vector<std::string> symbols = info.symbols();
-        return std::find(symbols.begin(), symbols.end(), kAbiSymbol) != symbols.end() &&
-               std::find(symbols.begin(), symbols.end(), kEntrySymbol) != symbols.end();
+        return std::find(symbols.begin(), symbols.end(), kAbiSymbol) != symbols.end();
     } catch (const std::exception&) {
         return false;
     }
@@ -61,7 +60,7 @@ LoadedPlugin load_plugin(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path)) throw refused(path, "no such file");
     if (!is_plugin_file(path)) {
         throw refused(path, std::string("not a selfsup plugin (it exports no ") + kAbiSymbol +
-                                " and " + kEntrySymbol + "; plugins end with SELFSUP_PLUGIN(...))");
+                                "; plugins end with SELFSUP_PLUGIN(...))");
     }
     LoadedPlugin plugin;
     plugin.path = path;
@@ -80,6 +79,10 @@ LoadedPlugin load_plugin(const std::filesystem::path& path) {
     }
 
     // 2. The descriptor, from the entry point.
+    if (!plugin.library->has(kEntrySymbol)) {
+        throw refused(path, std::string("exports the ABI version but no entry point ") +
+                                kEntrySymbol + "; plugins end with SELFSUP_PLUGIN(...)");
+    }
     auto* entry = &plugin.library->get<const PluginDescriptor*()>(kEntrySymbol);
     try {
         plugin.descriptor = entry();

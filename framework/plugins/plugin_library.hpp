@@ -38,8 +38,9 @@ struct LoadedPlugin {
     PluginKind kind() const { return descriptor->kind; }
 };
 
-// True when the file exports the selfsup plugin symbols. Reads the symbol
-// table only; never loads the file.
+// True when the file exports the selfsup ABI version symbol, the mark of a
+// plugin (load_plugin then checks the rest). Reads the symbol table only;
+// never loads the file.
 bool is_plugin_file(const std::filesystem::path& path);
 
 // Throws PluginError naming the file: it cannot be loaded, is not a selfsup

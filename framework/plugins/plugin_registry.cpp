@@ -30,6 +30,12 @@ std::vector<fs::path> shared_libraries_in(const fs::path& folder) {
     return files;
 }
 
+// "a head", "an encoder": the kind with its article, for messages.
+std::string a_kind(PluginKind kind) {
+    const std::string name = kind_name(kind);
+    return (name.front() == 'e' ? "an " : "a ") + name;
+}
+
 std::string join(const std::vector<std::string>& words, const char* separator) {
     std::string text;
     for (const std::string& word : words) text += (text.empty() ? "" : separator) + word;
@@ -103,9 +109,8 @@ const LoadedPlugin& PluginRegistry::require(const std::string& name, PluginKind 
         throw ManifestError(message);
     }
     if (plugin->kind() != kind) {
-        throw ManifestError(json_path + ": plugin '" + name + "' is a " +
-                            kind_name(plugin->kind()) + ", but a " + kind_name(kind) +
-                            " is needed here" +
+        throw ManifestError(json_path + ": plugin '" + name + "' is " + a_kind(plugin->kind()) +
+                            ", but " + a_kind(kind) + " is needed here" +
                             (candidates.empty() ? "" : " (known: " + join(candidates, ", ") + ")"));
     }
     return *plugin;

@@ -1,5 +1,7 @@
 #include "support/logging.hpp"
 
+#include "selfsup/log.hpp"
+
 #include <mutex>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -35,8 +37,15 @@ spdlog::logger& logger(const std::string& subsystem) {
 void init_console_logging(spdlog::level::level_enum level) {
     auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     console->set_level(level);
-    console->set_pattern("%^%l%$: %v");
+    console->set_pattern("%^%-4!l%$ %n: %v");
     shared_sink()->add_sink(console);
+    // Plugins speak through the SDK's log; each source gets its own logger.
+    set_log_sink([](LogLevel level, const std::string& source, const std::string& text) {
+        spdlog::logger& named = logger(source);
+        if (level == LogLevel::kDebug) named.debug(text);
+        if (level == LogLevel::kInfo) named.info(text);
+        if (level == LogLevel::kWarning) named.warn(text);
+    });
 }
 
 void add_log_file(const std::filesystem::path& path) {

@@ -428,7 +428,7 @@ Params ParamSchema::validate(const json::value& given, const std::string& json_p
     // 1. Only an object (or nothing) can hold parameters.
     static const json::object kNothing;
     if (!given.is_null() && !given.is_object()) {
-        throw ManifestError(detail::concat(json_path.empty() ? "params" : json_path,
+        throw ManifestError(detail::concat(json_path.empty() ? data_->plugin_name : json_path,
                                            ": expected an object of parameters, got ",
                                            describe(given)));
     }
@@ -464,7 +464,7 @@ Params ParamSchema::validate(const json::value& given, const std::string& json_p
         } else if (spec.default_value) {
             resolved.emplace(spec.name, *spec.default_value);
         } else {
-            std::string message = detail::concat(json_path.empty() ? "params" : json_path,
+            std::string message = detail::concat(json_path.empty() ? data_->plugin_name : json_path,
                                                  ": missing required ", data_->noun, " '", spec.name, "'");
             if (!spec.description.empty()) message += " (" + spec.description + ")";
             throw ManifestError(message);

@@ -20,23 +20,38 @@
 
 namespace selfsup {
 
+namespace detail {
+
+inline PluginDescriptor describe(PluginKind kind, std::string name, std::string version,
+                                 std::string summary, std::string schema) {
+    PluginDescriptor descriptor;
+    descriptor.kind = kind;
+    descriptor.name = std::move(name);
+    descriptor.version = std::move(version);
+    descriptor.summary = std::move(summary);
+    descriptor.schema = std::move(schema);
+    return descriptor;
+}
+
+}  // namespace detail
+
 // Descriptor helpers: a factory calling `Plugin(params[, context])`.
 template <typename Plugin>
 PluginDescriptor describe_dataset(std::string name, std::string version, std::string summary,
                                   std::string schema) {
-    PluginDescriptor descriptor{PluginKind::kDataset, std::move(name), std::move(version),
-                                std::move(summary), std::move(schema)};
-    descriptor.make_dataset = [](const Params& params) {
-        return std::make_unique<Plugin>(params);
-    };
+    PluginDescriptor descriptor =
+        detail::describe(PluginKind::kDataset, std::move(name), std::move(version),
+                         std::move(summary), std::move(schema));
+    descriptor.make_dataset = [](const Params& params) { return std::make_unique<Plugin>(params); };
     return descriptor;
 }
 
 template <typename Plugin>
 PluginDescriptor describe_encoder(std::string name, std::string version, std::string summary,
                                   std::string schema) {
-    PluginDescriptor descriptor{PluginKind::kEncoder, std::move(name), std::move(version),
-                                std::move(summary), std::move(schema)};
+    PluginDescriptor descriptor =
+        detail::describe(PluginKind::kEncoder, std::move(name), std::move(version),
+                         std::move(summary), std::move(schema));
     descriptor.make_encoder = [](const Params& params, const EncoderContext& context) {
         return std::make_unique<Plugin>(params, context);
     };
@@ -46,8 +61,9 @@ PluginDescriptor describe_encoder(std::string name, std::string version, std::st
 template <typename Plugin>
 PluginDescriptor describe_pretext(std::string name, std::string version, std::string summary,
                                   std::string schema) {
-    PluginDescriptor descriptor{PluginKind::kPretext, std::move(name), std::move(version),
-                                std::move(summary), std::move(schema)};
+    PluginDescriptor descriptor =
+        detail::describe(PluginKind::kPretext, std::move(name), std::move(version),
+                         std::move(summary), std::move(schema));
     descriptor.make_pretext = [](const Params& params, const PretextContext& context) {
         return std::make_unique<Plugin>(params, context);
     };
@@ -57,8 +73,9 @@ PluginDescriptor describe_pretext(std::string name, std::string version, std::st
 template <typename Plugin>
 PluginDescriptor describe_head(std::string name, std::string version, std::string summary,
                                std::string schema) {
-    PluginDescriptor descriptor{PluginKind::kHead, std::move(name), std::move(version),
-                                std::move(summary), std::move(schema)};
+    PluginDescriptor descriptor =
+        detail::describe(PluginKind::kHead, std::move(name), std::move(version), std::move(summary),
+                         std::move(schema));
     descriptor.make_head = [](const Params& params, const HeadContext& context) {
         return std::make_unique<Plugin>(params, context);
     };
@@ -66,10 +83,11 @@ PluginDescriptor describe_head(std::string name, std::string version, std::strin
 }
 
 template <typename Plugin>
-PluginDescriptor describe_freeze_policy(std::string name, std::string version,
-                                        std::string summary, std::string schema) {
-    PluginDescriptor descriptor{PluginKind::kFreezePolicy, std::move(name), std::move(version),
-                                std::move(summary), std::move(schema)};
+PluginDescriptor describe_freeze_policy(std::string name, std::string version, std::string summary,
+                                        std::string schema) {
+    PluginDescriptor descriptor =
+        detail::describe(PluginKind::kFreezePolicy, std::move(name), std::move(version),
+                         std::move(summary), std::move(schema));
     descriptor.make_freeze_policy = [](const Params& params) {
         return std::make_unique<Plugin>(params);
     };
@@ -90,10 +108,10 @@ SELFSUP_API PluginDescriptor guard_factories(PluginDescriptor descriptor,
 #define SELFSUP_PLUGIN_ABI_SYMBOL selfsup_plugin_abi_version
 #define SELFSUP_PLUGIN_ENTRY_SYMBOL selfsup_plugin_entry
 
-#define SELFSUP_PLUGIN(...)                                                                  \
-    extern "C" SELFSUP_API const uint32_t SELFSUP_PLUGIN_ABI_SYMBOL = ::selfsup::kAbiVersion; \
-    extern "C" SELFSUP_API const ::selfsup::PluginDescriptor* SELFSUP_PLUGIN_ENTRY_SYMBOL() { \
+#define SELFSUP_PLUGIN(...)                                                                       \
+    extern "C" SELFSUP_API const uint32_t SELFSUP_PLUGIN_ABI_SYMBOL = ::selfsup::kAbiVersion;     \
+    extern "C" SELFSUP_API const ::selfsup::PluginDescriptor* SELFSUP_PLUGIN_ENTRY_SYMBOL() {     \
         static const ::selfsup::PluginDescriptor descriptor = ::selfsup::detail::guard_factories( \
-            __VA_ARGS__, reinterpret_cast<const void*>(&SELFSUP_PLUGIN_ENTRY_SYMBOL));        \
-        return &descriptor;                                                                  \
+            __VA_ARGS__, reinterpret_cast<const void*>(&SELFSUP_PLUGIN_ENTRY_SYMBOL));            \
+        return &descriptor;                                                                       \
     }

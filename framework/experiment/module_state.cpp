@@ -1,0 +1,53 @@
+#include "experiment/module_state.hpp"
+
+#include <cstring>
+
+#include "selfsup/errors.hpp"
+
+namespace selfsup {
+
+namespace {
+
+void copy_named(const std::vector<NamedTensor>& from, const std::vector<NamedTensor>& to) {
+    SELFSUP_CHECK(from.size() == to.size(), "copy_state between modules of different specs: ",
+                  from.size(), " and ", to.size(), " tensors");
+    for (size_t i = 0; i < from.size(); ++i) {
+        SELFSUP_CHECK(from[i].name == to[i].name && from[i].tensor.shape() == to[i].tensor.shape(),
+                      "copy_state: ", from[i].name, " ", from[i].tensor.shape().str(), " into ",
+                      to[i].name, " ", to[i].tensor.shape().str());
+        Tensor destination = to[i].tensor;
+        std::memcpy(destination.data(), from[i].tensor.data(),
+                    static_cast<size_t>(from[i].tensor.numel()) * sizeof(float));
+    }
+}
+
+}  // namespace
+
+void copy_state(const Module& from, Module& to) {
+    copy_named(from.named_parameters(), to.named_parameters());
+    copy_named(from.named_buffers(), to.named_buffers());
+}
+
+uint64_t fingerprint(const std::vector<Tensor>& tensors) {
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const Tensor& tensor : tensors) {
+        const auto* bytes = reinterpret_cast<const unsigned char*>(tensor.data());
+        const size_t count = static_cast<size_t>(tensor.numel()) * sizeof(float);
+        for (size_t i = 0; i < count; ++i) hash = (hash ^ bytes[i]) * 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSpec& spec, std::vector<Tensor> params) {
+    std::vector<ParamGroup> groups{{std::move(params), spec.lr, spec.weight_decay}};
+    if (spec.type == "sgd") {
+        return std::make_unique<Sgd>(std::move(groups), SgdOptions{spec.momentum, spec.nesterov});
+    }
+    AdamOptions options;
+    options.beta1 = spec.beta1;
+    options.beta2 = spec.beta2;
+    if (spec.type == "adamw") return std::make_unique<AdamW>(std::move(groups), options);
+    return std::make_unique<Adam>(std::move(groups), options);
+}
+
+}  // namespace selfsup

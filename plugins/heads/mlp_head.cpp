@@ -1,0 +1,93 @@
+// mlp_head: a classification head with hidden layers: Linear, activation and
+// optional dropout per hidden width, then a Linear to the class logits. Named
+// "mlp_head" because plugin names are shared across kinds and "mlp" is the
+// encoder.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "selfsup/errors.hpp"
+#include "selfsup/layers.hpp"
+#include "selfsup/plugin/entry_point.hpp"
+#include "selfsup/rng.hpp"
+
+namespace selfsup {
+
+namespace {
+
+constexpr const char* kSchema = R"({
+    "hidden": {"type": "array", "items": {"type": "integer", "min": 1, "max": 65536},
+               "default": [256],
+               "description": "widths of the hidden layers, in order; [] is a linear head"},
+    "activation": {"type": "string", "enum": ["relu", "leaky_relu", "elu", "gelu", "tanh"],
+                   "default": "relu", "description": "activation after each hidden layer"},
+    "dropout": {"type": "number", "min": 0, "max": 0.9, "default": 0,
+                "description": "probability of zeroing a hidden unit during training"}
+})";
+
+// Dropout masks come from their own stream, so turning dropout on does not
+// change the initial weights.
+constexpr uint64_t kDropoutStream = 1;
+
+// leaky_relu and elu take PyTorch's default slope and alpha.
+// TODO: this repeats the encoders' make_activation (plugins/encoders/encoder_support.hpp);
+// an SDK function from activation name to layer would give every plugin one list of names.
+std::shared_ptr<Module> make_activation(const std::string& name) {
+    if (name == "relu") return std::make_shared<ActivationLayer>(Activation::kRelu);
+    if (name == "leaky_relu")
+        return std::make_shared<ActivationLayer>(Activation::kLeakyRelu, 0.01f);
+    if (name == "elu") return std::make_shared<ActivationLayer>(Activation::kElu, 1.0f);
+    if (name == "gelu") return std::make_shared<ActivationLayer>(Activation::kGelu);
+    if (name == "tanh") return std::make_shared<ActivationLayer>(Activation::kTanh);
+    SELFSUP_CHECK(false, "activation '", name, "' passed the schema but has no layer");
+    return nullptr;
+}
+
+class MlpHead final : public Head {
+public:
+    MlpHead(const Params& params, const HeadContext& context) {
+        Rng rng(context.seed);
+        Rng dropout_seeds = Rng(context.seed).split(kDropoutStream);
+        const std::string activation = params.get_string("activation");
+        const float dropout = params.get_float("dropout");
+
+        int64_t width = context.embedding_width;
+        const std::vector<int64_t> hidden = params.get_int_list("hidden");
+        for (size_t i = 0; i < hidden.size(); ++i) {
+            const std::string index = std::to_string(i + 1);
+            add_layer("fc" + index, std::make_shared<Linear>(width, hidden[i], rng));
+            add_layer("act" + index, make_activation(activation));
+            if (dropout > 0.0f) {
+                add_layer("dropout" + index,
+                          std::make_shared<Dropout>(dropout, dropout_seeds.next_u64()));
+            }
+            width = hidden[i];
+        }
+        add_layer("logits", std::make_shared<Linear>(width, context.num_classes, rng));
+    }
+
+    Tensor forward(const Tensor& src) override {
+        Tensor dst = src;
+        for (const auto& layer : layers_) dst = layer->forward(dst);
+        return dst;
+    }
+
+private:
+    void add_layer(const std::string& name, std::shared_ptr<Module> layer) {
+        layers_.push_back(register_module(name, std::move(layer)));
+    }
+
+    std::vector<std::shared_ptr<Module>> layers_;
+};
+
+}  // namespace
+
+}  // namespace selfsup
+
+SELFSUP_PLUGIN(selfsup::describe_head<selfsup::MlpHead>(
+    "mlp_head", "1.0.0",
+    "Hidden Linear layers with an activation and dropout, then a Linear to "
+    "the class logits.",
+    selfsup::kSchema))

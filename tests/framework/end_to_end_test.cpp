@@ -1,0 +1,101 @@
+// Whole experiments through the real `selfsup run`: real plugin libraries,
+// real data (generated, and a slice of Fashion-MNIST), every file of the run
+// folder checked.
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "framework/cli_harness.hpp"
+
+using Catch::Contains;
+using selfsup::testing::Outcome;
+using selfsup::testing::read_file;
+using selfsup::testing::Scratch;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const fs::path kFashionMnist = "/usr/share/datasets/fashion-mnist";
+
+bool is_png(const fs::path& path) {
+    return read_file(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
+}
+
+// Runs `manifest` into a fresh folder and checks what every run folder must
+// hold; returns results.json.
+json::object run_and_check(const Scratch& scratch, const std::string& manifest,
+                           size_t expected_rows) {
+    const std::string path = scratch.write("experiment.json", manifest);
+    const fs::path out = fs::path(path).parent_path() / "run";
+    const Outcome outcome = scratch.run("--quiet run '" + path + "' --out '" + out.string() + "'");
+    INFO(outcome.err);
+    REQUIRE(outcome.code == 0);
+    CHECK_THAT(outcome.out, Contains("| method | freeze policy |"));
+
+    for (const char* file : {"manifest.json", "run.log", "results.json", "results.csv", "report.md"}) {
+        CHECK(fs::is_regular_file(out / file));
+    }
+    const json::object results = json::parse(read_file(out / "results.json")).as_object();
+    const json::array& rows = results.at("rows").as_array();
+    CHECK(rows.size() == expected_rows);
+    const json::value& first_total = rows.front().at("total_parameters");
+    for (const json::value& row : rows) {
+        CHECK(row.at("total_parameters") == first_total);
+        CHECK(row.at("freeze_audit_passed").as_bool());
+        const double accuracy = row.at("test_accuracy").to_number<double>();
+        CHECK(accuracy >= 0.0);
+        CHECK(accuracy <= 1.0);
+    }
+    for (const json::value& pretraining : results.at("pretraining").as_array()) {
+        CHECK(is_png(out / std::string(pretraining.at("loss_curve_image").as_string())));
+        CHECK(is_png(out / std::string(pretraining.at("preview_image").as_string())));
+    }
+    const std::string report = read_file(out / "report.md");
+    CHECK_THAT(report, Contains("## Parameters"));
+    CHECK_THAT(report, Contains("![previews](images/"));
+    // One CSV line per row, plus the header.
+    const std::string csv = read_file(out / "results.csv");
+    CHECK(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')) == expected_rows + 1);
+    return results;
+}
+
+}  // namespace
+
+TEST_CASE("a tiny experiment on synthetic shapes runs end to end", "[e2e]") {
+    const Scratch scratch;
+    // 2 seeds x 2 budgets x (baseline + 2 pretexts x 2 policies) = 20 rows.
+    const json::object results = run_and_check(scratch, R"({
+        "seeds": [0, 1],
+        "dataset": {"plugin": "synthetic",
+                    "params": {"classes": 4, "train_size": 256, "test_size": 64}},
+        "encoder": {"plugin": "conv", "params": {
+            "blocks": [{"channels": 8, "stride": 2}, {"channels": 8, "stride": 2}],
+            "embedding": 16}},
+        "pretexts": [
+            {"plugin": "autoencoder", "epochs": 1, "batch_size": 64},
+            {"plugin": "inpainting", "params": {"square_size": 8}, "epochs": 1, "batch_size": 64}],
+        "evaluation": {
+            "freeze_policies": [{"plugin": "linear_probe"}, {"plugin": "last_k"}],
+            "label_budgets": [20, "all"], "epochs": 2, "batch_size": 32}
+    })", 20);
+    CHECK(results.at("pretraining").as_array().size() == 4);
+}
+
+TEST_CASE("an experiment on a slice of real Fashion-MNIST runs end to end", "[e2e]") {
+    if (!fs::exists(kFashionMnist / "train-images-idx3-ubyte.gz")) {
+        WARN("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist); skipped");
+        return;
+    }
+    const Scratch scratch;
+    // 1 seed x 1 budget x (baseline + 1 pretext x 2 policies) = 3 rows.
+    const json::object results = run_and_check(scratch, R"({
+        "dataset": {"plugin": "idx", "params": {"train_limit": 600, "test_limit": 300}},
+        "encoder": {"plugin": "conv"},
+        "pretexts": [{"plugin": "denoising", "epochs": 1}],
+        "evaluation": {"label_budgets": [50], "epochs": 3}
+    })", 3);
+    // The reference encoder E and a linear head: 457,280 + 1,290 parameters.
+    CHECK(results.at("rows").as_array().front().at("total_parameters").to_number<int64_t>() ==
+          458570);
+}
