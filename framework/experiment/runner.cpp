@@ -87,6 +87,7 @@ RunResults run_experiment(const ExperimentSetup& setup, const fs::path& folder) 
 
         // 2. Downstream, on one labeled subset per budget shared by every method.
         for (const LabelBudget& budget : evaluation.label_budgets) {
+            if (!evaluation.schedule_for(budget).runs_seed(seed)) continue;
             const std::vector<int64_t> labeled =
                 stratified_subset(train_labels, classes, budget.count, seed);
             logger("experiment").info("seed {}, {} labels: {} labeled training images", seed,

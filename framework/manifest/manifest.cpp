@@ -1,5 +1,6 @@
 #include "manifest/manifest.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -78,7 +79,9 @@ constexpr const char* kEvaluationSchema = R"json({
 
 constexpr const char* kScheduleSchema = R"json({
   "epochs": {"type": "integer", "min": 1},
-  "batch_size": {"type": "integer", "min": 1}
+  "batch_size": {"type": "integer", "min": 1},
+  "seeds": {"type": "array", "items": {"type": "integer", "min": 0}, "min_items": 1,
+            "default": null, "description": "the seeds this budget runs with; default: all"}
 })json";
 
 // The schema of one manifest section; all are parsed once, on first use.
@@ -185,9 +188,14 @@ EvaluationSpec parse_evaluation(const json::value& given, const std::string& pat
     for (const auto& [key, value] : params.get_object("schedules")) {
         const std::string schedule_path = join(join(path, "schedules"), std::string(key).c_str());
         const Params schedule = schema(kScheduleSchema).validate(value, schedule_path);
-        spec.schedules.push_back({parse_budget_key(std::string(key), schedule_path),
-                                  static_cast<int>(schedule.get_int("epochs")),
-                                  static_cast<int>(schedule.get_int("batch_size"))});
+        BudgetSchedule entry{parse_budget_key(std::string(key), schedule_path),
+                             static_cast<int>(schedule.get_int("epochs")),
+                             static_cast<int>(schedule.get_int("batch_size")),
+                             {}};
+        if (schedule.has("seeds")) {
+            for (int64_t seed : schedule.get_int_list("seeds")) entry.seeds.push_back(seed);
+        }
+        spec.schedules.push_back(std::move(entry));
     }
     spec.baseline = params.get_bool("baseline");
     require_unique_labels(spec.freeze_policies, [](const PluginSlot& slot) { return slot.label; },
@@ -210,7 +218,11 @@ BudgetSchedule EvaluationSpec::schedule_for(const LabelBudget& budget) const {
     for (const BudgetSchedule& schedule : schedules) {
         if (schedule.budget.count == budget.count) return schedule;
     }
-    return {budget, epochs, batch_size};
+    return {budget, epochs, batch_size, {}};
+}
+
+bool BudgetSchedule::runs_seed(uint64_t seed) const {
+    return seeds.empty() || std::find(seeds.begin(), seeds.end(), seed) != seeds.end();
 }
 
 Manifest parse_manifest(const json::value& root, const std::string& source) {
@@ -286,8 +298,11 @@ json::value to_json(const Manifest& manifest) {
     for (const LabelBudget& budget : evaluation.label_budgets) budgets.push_back(budget_json(budget));
     json::object schedules;
     for (const BudgetSchedule& schedule : evaluation.schedules) {
-        schedules[schedule.budget.str()] = {{"epochs", schedule.epochs},
-                                            {"batch_size", schedule.batch_size}};
+        json::object entry{{"epochs", schedule.epochs}, {"batch_size", schedule.batch_size}};
+        if (!schedule.seeds.empty()) {
+            entry["seeds"] = json::array(schedule.seeds.begin(), schedule.seeds.end());
+        }
+        schedules[schedule.budget.str()] = std::move(entry);
     }
     json::array seeds;
     for (uint64_t seed : manifest.seeds) seeds.push_back(seed);

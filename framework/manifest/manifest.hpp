@@ -59,6 +59,11 @@ struct BudgetSchedule {
     LabelBudget budget;
     int epochs = 0;
     int batch_size = 0;
+    // The seeds this budget runs with; empty means every seed of the manifest
+    // (e.g. three seeds at small budgets, one at "all").
+    std::vector<uint64_t> seeds;
+
+    bool runs_seed(uint64_t seed) const;
 };
 
 struct EvaluationSpec {

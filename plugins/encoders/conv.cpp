@@ -98,11 +98,10 @@ std::string size_text(int64_t height, int64_t width) {
     return detail::concat(height, "x", width);
 }
 
-class ConvEncoder final : public Encoder {
+class ConvEncoder final : public encoders::BlockEncoder {
 public:
     ConvEncoder(const Params& params, const EncoderContext& context)
-        : sample_(context.sample_shape) {
-        encoders::require_image_shape("conv", sample_);
+        : BlockEncoder("conv", context.sample_shape) {
         Rng rng(context.seed);
         int64_t channels = sample_[0];
         int64_t height = sample_[1];
@@ -132,7 +131,7 @@ public:
             block->add(std::make_shared<Conv2d>(channels, spec.channels, spec.kernel, rng,
                                                 spec.conv, !spec.batch_norm));
             if (spec.batch_norm) block->add(std::make_shared<BatchNorm2d>(spec.channels));
-            block->add(encoders::make_activation(spec.activation));
+            block->add(make_activation(spec.activation));
             channels = spec.channels;
             height = conv_height;
             width = conv_width;
@@ -165,7 +164,7 @@ public:
         for (size_t i = 0; i < hidden.size(); ++i) {
             auto block = std::make_shared<Sequential>();
             block->add(std::make_shared<Linear>(features, hidden[i], rng));
-            block->add(encoders::make_activation("relu"));
+            block->add(make_activation("relu"));
             const std::string name = "fc" + std::to_string(i + 1);
             add_block(name, std::move(block));
             summary += detail::concat(" -> ", name, " ", hidden[i]);
@@ -179,27 +178,11 @@ public:
     }
 
     Tensor forward(const Tensor& src) override {
-        encoders::check_images("conv", sample_, src);
-        Tensor dst = src;
-        for (size_t i = 0; i < blocks_.size(); ++i) {
-            if (i == conv_block_count_) dst = ops::flatten(dst);
-            dst = blocks_[i].module->forward(dst);
-        }
-        return dst;
+        return apply_blocks(src, conv_block_count_);
     }
-
-    int64_t embedding_width() const override { return embedding_width_; }
-    std::vector<EncoderBlock> blocks() const override { return blocks_; }
 
 private:
-    void add_block(const std::string& name, std::shared_ptr<Module> module) {
-        blocks_.push_back({name, register_module(name, std::move(module))});
-    }
-
-    Shape sample_;
     size_t conv_block_count_ = 0;
-    int64_t embedding_width_ = 0;
-    std::vector<EncoderBlock> blocks_;
 };
 
 }  // namespace

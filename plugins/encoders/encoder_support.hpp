@@ -1,7 +1,7 @@
 #pragma once
 
-// What both encoder plugins build from: activation layers chosen by name, the
-// check that forward() got the images an encoder was made for, and the
+// What both encoder plugins build from: a base holding the ordered blocks,
+// the check that forward() got the images an encoder was made for, and the
 // summary line an encoder logs when it is made. Header-only, so each plugin library
 // carries its own copy and no plugin depends on another at run time.
 
@@ -13,24 +13,11 @@
 #include "selfsup/errors.hpp"
 #include "selfsup/layers.hpp"
 #include "selfsup/log.hpp"
+#include "selfsup/ops/reshape.hpp"
+#include "selfsup/plugin/encoder.hpp"
 #include "selfsup/tensor.hpp"
 
 namespace selfsup::encoders {
-
-// A layer for one of the activation names the encoders' schemas allow
-// (relu, leaky_relu, elu, gelu, tanh). leaky_relu and elu take PyTorch's
-// default slope and alpha: ActivationLayer's own default of 0 would make them
-// a plain ReLU and a zero for negative inputs.
-inline std::shared_ptr<Module> make_activation(const std::string& name) {
-    if (name == "relu") return std::make_shared<ActivationLayer>(Activation::kRelu);
-    if (name == "leaky_relu")
-        return std::make_shared<ActivationLayer>(Activation::kLeakyRelu, 0.01f);
-    if (name == "elu") return std::make_shared<ActivationLayer>(Activation::kElu, 1.0f);
-    if (name == "gelu") return std::make_shared<ActivationLayer>(Activation::kGelu);
-    if (name == "tanh") return std::make_shared<ActivationLayer>(Activation::kTanh);
-    SELFSUP_CHECK(false, "activation '", name, "' passed the schema but has no layer");
-    return nullptr;
-}
 
 // Throws ShapeError unless `sample` is an image shape [C, H, W] with every
 // dimension positive: what an encoder is built for.
@@ -80,5 +67,39 @@ inline void log_summary(const char* source, const std::string& summary) {
     }
     log_message(first ? LogLevel::kInfo : LogLevel::kDebug, source, summary);
 }
+
+// An encoder made of named blocks applied in order; subclasses add the
+// blocks in their constructor and say where to flatten.
+class BlockEncoder : public Encoder {
+public:
+    int64_t embedding_width() const override { return embedding_width_; }
+    std::vector<EncoderBlock> blocks() const override { return blocks_; }
+
+protected:
+    BlockEncoder(const char* kind, const Shape& sample) : kind_(kind), sample_(sample) {
+        require_image_shape(kind, sample);
+    }
+
+    void add_block(const std::string& name, std::shared_ptr<Module> module) {
+        blocks_.push_back({name, register_module(name, std::move(module))});
+    }
+
+    // Applies the blocks, flattening [N, C, H, W] to [N, C*H*W] before block
+    // `flatten_before` (0 for an MLP).
+    Tensor apply_blocks(const Tensor& src, size_t flatten_before) {
+        check_images(kind_, sample_, src);
+        Tensor dst = src;
+        for (size_t i = 0; i < blocks_.size(); ++i) {
+            if (i == flatten_before) dst = ops::flatten(dst);
+            dst = blocks_[i].module->forward(dst);
+        }
+        return dst;
+    }
+
+    const char* kind_;
+    Shape sample_;
+    int64_t embedding_width_ = 0;
+    std::vector<EncoderBlock> blocks_;
+};
 
 }  // namespace selfsup::encoders

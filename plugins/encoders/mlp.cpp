@@ -37,11 +37,10 @@ constexpr const char* kSchema = R"json({
 // change the initial weights.
 constexpr uint64_t kDropoutStream = 1;
 
-class MlpEncoder final : public Encoder {
+class MlpEncoder final : public encoders::BlockEncoder {
 public:
     MlpEncoder(const Params& params, const EncoderContext& context)
-        : sample_(context.sample_shape) {
-        encoders::require_image_shape("mlp", sample_);
+        : BlockEncoder("mlp", context.sample_shape) {
         Rng rng(context.seed);
         Rng dropout_seeds = Rng(context.seed).split(kDropoutStream);
         const std::string activation = params.get_string("activation");
@@ -57,7 +56,7 @@ public:
             // ops::batch_norm normalises [N, C] features as well as images, so
             // BatchNorm2d serves the hidden layers too.
             if (batch_norm) block->add(std::make_shared<BatchNorm2d>(hidden[i]));
-            block->add(encoders::make_activation(activation));
+            block->add(make_activation(activation));
             if (dropout > 0.0f) {
                 block->add(std::make_shared<Dropout>(dropout, dropout_seeds.next_u64()));
             }
@@ -74,23 +73,9 @@ public:
     }
 
     Tensor forward(const Tensor& src) override {
-        encoders::check_images("mlp", sample_, src);
-        Tensor dst = ops::flatten(src);
-        for (const EncoderBlock& block : blocks_) dst = block.module->forward(dst);
-        return dst;
+        return apply_blocks(src, 0);
     }
 
-    int64_t embedding_width() const override { return embedding_width_; }
-    std::vector<EncoderBlock> blocks() const override { return blocks_; }
-
-private:
-    void add_block(const std::string& name, std::shared_ptr<Module> module) {
-        blocks_.push_back({name, register_module(name, std::move(module))});
-    }
-
-    Shape sample_;
-    int64_t embedding_width_ = 0;
-    std::vector<EncoderBlock> blocks_;
 };
 
 }  // namespace

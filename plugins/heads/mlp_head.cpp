@@ -31,20 +31,6 @@ constexpr const char* kSchema = R"({
 // change the initial weights.
 constexpr uint64_t kDropoutStream = 1;
 
-// leaky_relu and elu take PyTorch's default slope and alpha.
-// TODO: this repeats the encoders' make_activation (plugins/encoders/encoder_support.hpp);
-// an SDK function from activation name to layer would give every plugin one list of names.
-std::shared_ptr<Module> make_activation(const std::string& name) {
-    if (name == "relu") return std::make_shared<ActivationLayer>(Activation::kRelu);
-    if (name == "leaky_relu")
-        return std::make_shared<ActivationLayer>(Activation::kLeakyRelu, 0.01f);
-    if (name == "elu") return std::make_shared<ActivationLayer>(Activation::kElu, 1.0f);
-    if (name == "gelu") return std::make_shared<ActivationLayer>(Activation::kGelu);
-    if (name == "tanh") return std::make_shared<ActivationLayer>(Activation::kTanh);
-    SELFSUP_CHECK(false, "activation '", name, "' passed the schema but has no layer");
-    return nullptr;
-}
-
 class MlpHead final : public Head {
 public:
     MlpHead(const Params& params, const HeadContext& context) {

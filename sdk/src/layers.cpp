@@ -178,4 +178,15 @@ Tensor Reshape::forward(const Tensor& src) {
     return ops::reshape(src, target);
 }
 
+std::shared_ptr<Module> make_activation(const std::string& name) {
+    if (name == "relu") return std::make_shared<ActivationLayer>(Activation::kRelu);
+    if (name == "leaky_relu") return std::make_shared<ActivationLayer>(Activation::kLeakyRelu, 0.01f);
+    if (name == "elu") return std::make_shared<ActivationLayer>(Activation::kElu, 1.0f);
+    if (name == "gelu") return std::make_shared<ActivationLayer>(Activation::kGelu);
+    if (name == "sigmoid") return std::make_shared<ActivationLayer>(Activation::kSigmoid);
+    if (name == "tanh") return std::make_shared<ActivationLayer>(Activation::kTanh);
+    throw ManifestError("unknown activation '" + name +
+                        "'; the activations are relu, leaky_relu, elu, gelu, sigmoid and tanh");
+}
+
 }  // namespace selfsup

@@ -93,6 +93,11 @@ private:
 
 enum class Activation { kRelu, kLeakyRelu, kElu, kGelu, kSigmoid, kTanh };
 
+// The activation a plugin's parameters name: "relu", "leaky_relu" (slope
+// 0.01), "elu" (alpha 1), "gelu", "sigmoid" or "tanh", with PyTorch's default
+// constants. Another name throws ManifestError listing these.
+SELFSUP_API std::shared_ptr<Module> make_activation(const std::string& name);
+
 class SELFSUP_API ActivationLayer : public Module {
 public:
     explicit ActivationLayer(Activation kind, float parameter = 0.0f);
