@@ -54,4 +54,27 @@ inline constexpr const char* kLimitSchema = R"json(
     "test_limit": {"type": "integer", "default": null, "min": 1,
                    "description": "use only the first N test images (null, or N past the end: all)"})json";
 
+// A dataset whose two splits are held as bytes; subclasses fill info_,
+// train_ and test_ in their constructor.
+class ByteImageDataset : public Dataset {
+public:
+    const DatasetInfo& info() const override { return info_; }
+
+    Tensor images(Split split, std::span<const int64_t> indices) const override {
+        return gather(split == Split::kTrain ? train_ : test_, plugin_, split, indices);
+    }
+
+    std::vector<int32_t> labels(Split split) const override {
+        return split == Split::kTrain ? train_.labels : test_.labels;
+    }
+
+protected:
+    explicit ByteImageDataset(std::string plugin) : plugin_(std::move(plugin)) {}
+
+    std::string plugin_;
+    DatasetInfo info_;
+    ByteImages train_;
+    ByteImages test_;
+};
+
 }  // namespace selfsup::datasets

@@ -142,9 +142,9 @@ std::vector<std::string> class_names(const fs::path& folder) {
     return names;
 }
 
-class Cifar10Dataset final : public Dataset {
+class Cifar10Dataset final : public ByteImageDataset {
 public:
-    explicit Cifar10Dataset(const Params& params) {
+    explicit Cifar10Dataset(const Params& params) : ByteImageDataset(kPluginName) {
         const fs::path folder = params.get_string("folder");
         std::error_code ignored;
         if (!fs::is_directory(folder, ignored)) {
@@ -178,21 +178,6 @@ public:
                                    " test images of ", info_.sample_shape.str(), ", ",
                                    info_.num_classes, " classes, from ", folder.string()));
     }
-
-    const DatasetInfo& info() const override { return info_; }
-
-    Tensor images(Split split, std::span<const int64_t> indices) const override {
-        return gather(split == Split::kTrain ? train_ : test_, kPluginName, split, indices);
-    }
-
-    std::vector<int32_t> labels(Split split) const override {
-        return split == Split::kTrain ? train_.labels : test_.labels;
-    }
-
-private:
-    DatasetInfo info_;
-    ByteImages train_;
-    ByteImages test_;
 };
 
 }  // namespace

@@ -112,9 +112,9 @@ void check_labels(const ByteImages& split, const fs::path& labels_path, int num_
         "\"; use \"from-labels\" to count classes from the labels"));
 }
 
-class IdxDataset final : public Dataset {
+class IdxDataset final : public ByteImageDataset {
 public:
-    explicit IdxDataset(const Params& params) {
+    explicit IdxDataset(const Params& params) : ByteImageDataset(kPluginName) {
         // 1. Find all four files before reading any, so a wrong folder fails fast.
         const fs::path train_images = locate(params, "train_images");
         const fs::path train_labels = locate(params, "train_labels");
@@ -169,21 +169,6 @@ public:
                                    info_.sample_shape.str(), ", ", info_.num_classes,
                                    " classes, from ", params.get_string("folder")));
     }
-
-    const DatasetInfo& info() const override { return info_; }
-
-    Tensor images(Split split, std::span<const int64_t> indices) const override {
-        return gather(split == Split::kTrain ? train_ : test_, kPluginName, split, indices);
-    }
-
-    std::vector<int32_t> labels(Split split) const override {
-        return split == Split::kTrain ? train_.labels : test_.labels;
-    }
-
-private:
-    DatasetInfo info_;
-    ByteImages train_;
-    ByteImages test_;
 };
 
 }  // namespace
