@@ -36,6 +36,12 @@ memory wrap(const Tensor& tensor, const memory::desc& md) {
     return memory(md, engine(), const_cast<float*>(tensor.data()));
 }
 
+memory pooled(const memory::desc& md, Tensor& storage) {
+    const auto floats = static_cast<int64_t>((md.get_size() + sizeof(float) - 1) / sizeof(float));
+    storage = Tensor::empty(Shape{floats});
+    return memory(md, engine(), storage.data());
+}
+
 memory reordered(const memory& src, const memory::desc& md) {
     if (src.get_desc() == md) return src;
     memory dst(md, engine());

@@ -28,6 +28,10 @@ dnnl::memory::desc plain_md(const dnnl::memory::dims& dims);
 dnnl::memory wrap(const Tensor& tensor);
 dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& md);
 
+// Memory of layout `md` in pooled Tensor storage: `storage` is set to a tensor
+// big enough for it, which must outlive every use of the memory.
+dnnl::memory pooled(const dnnl::memory::desc& md, Tensor& storage);
+
 // `src` in layout `md`: src itself when it already has it, otherwise a
 // reordered copy in fresh memory.
 dnnl::memory reordered(const dnnl::memory& src, const dnnl::memory::desc& md);

@@ -27,9 +27,8 @@ constexpr int64_t kParallelMinElements = 1 << 15;
 
 // One tensor's move between two layouts: the plain one at the op boundary and the one a
 // primitive chose, in either direction. The reorder exists only when the layouts differ.
-// TODO: the reordered copies, like every Tensor, are fresh allocations on every call; with glibc
-// returning large blocks to the kernel, page faults cost about 20% of a reference training step
-// here. Reusing buffers (a pool in Storage, or mallopt thresholds at start-up) would remove it.
+// Reordered copies live in pooled Tensor storage (`storage`, which the caller keeps alive as
+// long as the memory is used), so a steady training step allocates nothing here.
 class LayoutChange {
 public:
     LayoutChange() = default;
@@ -41,19 +40,19 @@ public:
 
     const memory::desc& to() const { return to_; }
 
-    // `src` (in layout `from`) in layout `to`: src itself, or fresh memory with the reorder
-    // queued on the stream.
-    memory source(const memory& src) const {
+    // `src` (in layout `from`) in layout `to`: src itself, or memory in `storage` with the
+    // reorder queued on the stream.
+    memory source(const memory& src, Tensor& storage) const {
         if (!reorder_) return src;
-        memory dst(to_, engine());
+        memory dst = pooled(to_, storage);
         reorder_->execute(stream(), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
         return dst;
     }
 
     // Memory in layout `from` for a primitive to write a result whose plain home is `plain`:
     // the tensor's own storage when no reorder is needed.
-    memory staging(const Tensor& plain) const {
-        return reorder_ ? memory(from_, engine()) : wrap(plain, from_);
+    memory staging(const Tensor& plain, Tensor& storage) const {
+        return reorder_ ? pooled(from_, storage) : wrap(plain, from_);
     }
 
     // Queues the move of a staged result into its plain home.
@@ -227,10 +226,13 @@ Tensor run(const char* op, const Geometry& g, const Tensor& src, const Tensor& w
     const bool want_bias = has_bias && wants_grad(bias);
 
     // 1. Inputs into the forward's layouts; dst straight into its plain home when it can be.
-    const memory src_memory = prims.src.source(wrap(src));
-    const memory weights_memory = prims.weights.source(wrap(weights));
+    Tensor src_storage;
+    Tensor weights_storage;
+    Tensor dst_storage;
+    const memory src_memory = prims.src.source(wrap(src), src_storage);
+    const memory weights_memory = prims.weights.source(wrap(weights), weights_storage);
     Tensor dst = Tensor::empty(g.dst);
-    const memory dst_memory = prims.dst.staging(dst);
+    const memory dst_memory = prims.dst.staging(dst, dst_storage);
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, src_memory}, {DNNL_ARG_WEIGHTS, weights_memory}, {DNNL_ARG_DST, dst_memory}};
     if (g.bias_inside) args.emplace(DNNL_ARG_BIAS, wrap(bias));
@@ -248,24 +250,35 @@ Tensor run(const char* op, const Geometry& g, const Tensor& src, const Tensor& w
     const bool need_weights_pass = want_weights || (want_bias && g.bias_inside);
     const Tensor saved_src = need_weights_pass ? src.detach() : Tensor();
     const memory saved_src_memory = need_weights_pass ? src_memory : memory();
+    // Holds the storage saved_src_memory may live in.
+    const Tensor saved_src_storage = need_weights_pass ? src_storage : Tensor();
     const Tensor saved_weights = want_src ? weights.detach() : Tensor();
     return record(
         op, dst, std::move(srcs),
         [&prims, src_shape = g.src, weights_shape = g.weights, bias_inside = g.bias_inside,
-         saved_src, saved_src_memory, saved_weights, has_bias, want_src, want_bias,
-         need_weights_pass](const Tensor& diff_dst) {
+         saved_src, saved_src_memory, saved_src_storage, saved_weights, has_bias, want_src,
+         want_bias, need_weights_pass](const Tensor& diff_dst) {
             std::vector<Tensor> diffs(has_bias ? 3 : 2);
             const memory plain_diff_dst = wrap(diff_dst);
+            // Storage of the reordered copies, alive until the stream has finished.
+            Tensor diff_dst_storage;
+            Tensor diff_src_storage;
+            Tensor weights_storage;
+            Tensor weights_src_storage;
+            Tensor weights_diff_dst_storage;
+            Tensor diff_weights_storage;
 
             memory data_diff_dst;
             if (want_src) {
-                data_diff_dst = prims.data_diff_dst.source(plain_diff_dst);
+                data_diff_dst = prims.data_diff_dst.source(plain_diff_dst, diff_dst_storage);
                 diffs[0] = Tensor::empty(src_shape);
-                const memory diff_src = prims.diff_src.staging(diffs[0]);
+                const memory diff_src = prims.diff_src.staging(diffs[0], diff_src_storage);
                 prims.backward_data.execute(
-                    stream(), {{DNNL_ARG_DIFF_DST, data_diff_dst},
-                               {DNNL_ARG_WEIGHTS, prims.data_weights.source(wrap(saved_weights))},
-                               {DNNL_ARG_DIFF_SRC, diff_src}});
+                    stream(),
+                    {{DNNL_ARG_DIFF_DST, data_diff_dst},
+                     {DNNL_ARG_WEIGHTS,
+                      prims.data_weights.source(wrap(saved_weights), weights_storage)},
+                     {DNNL_ARG_DIFF_SRC, diff_src}});
                 prims.diff_src.finish(diff_src, diffs[0]);
             }
 
@@ -273,11 +286,14 @@ Tensor run(const char* op, const Geometry& g, const Tensor& src, const Tensor& w
                 const bool reuse =
                     data_diff_dst && data_diff_dst.get_desc() == prims.weights_diff_dst.to();
                 diffs[1] = Tensor::empty(weights_shape);
-                const memory diff_weights = prims.diff_weights.staging(diffs[1]);
+                const memory diff_weights =
+                    prims.diff_weights.staging(diffs[1], diff_weights_storage);
                 std::unordered_map<int, memory> args{
-                    {DNNL_ARG_SRC, prims.weights_src.source(saved_src_memory)},
+                    {DNNL_ARG_SRC, prims.weights_src.source(saved_src_memory, weights_src_storage)},
                     {DNNL_ARG_DIFF_DST,
-                     reuse ? data_diff_dst : prims.weights_diff_dst.source(plain_diff_dst)},
+                     reuse ? data_diff_dst
+                           : prims.weights_diff_dst.source(plain_diff_dst,
+                                                           weights_diff_dst_storage)},
                     {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
                 if (bias_inside) {
                     diffs[2] = Tensor::empty(Shape{weights_shape[0]});
