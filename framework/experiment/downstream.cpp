@@ -103,12 +103,13 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
     const BudgetSchedule schedule = evaluation.schedule_for(run.budget);
     DownstreamResult result;
     result.method = run.method;
+    result.baseline = run.baseline;
     result.policy = run.policy ? evaluation.freeze_policies[*run.policy].label : "all trained";
     result.budget = run.budget;
     result.seed = run.seed;
 
     // 1. The model: the encoder (a copy of the pretrained one, or fresh) and a new head.
-    const std::shared_ptr<Encoder> encoder = setup.make_encoder(run.seed);
+    const std::shared_ptr<Encoder> encoder = setup.make_encoder(*run.encoder, run.seed);
     if (run.pretrained) copy_state(*run.pretrained, *encoder);
     const std::shared_ptr<Head> head = setup.make_head(encoder->embedding_width(), run.seed);
     result.encoder_parameters = encoder->parameter_count();

@@ -13,8 +13,12 @@
 namespace selfsup {
 
 struct DownstreamRun {
-    // The pretext's label, or "scratch" for the baseline.
+    // The pretext's label, or the baseline's name ("scratch").
     std::string method;
+    // The from-scratch baseline this run is compared with.
+    std::string baseline;
+    // The encoder spec: the manifest's, or the pretext's own.
+    const PluginSlot* encoder = nullptr;
     // The encoder to start from; nullptr trains a fresh one from scratch.
     const Encoder* pretrained = nullptr;
     // Index into the manifest's freeze policies; nullopt trains everything.
@@ -27,6 +31,7 @@ struct DownstreamRun {
 
 struct DownstreamResult {
     std::string method;
+    std::string baseline;
     std::string policy;
     LabelBudget budget;
     uint64_t seed = 0;

@@ -48,7 +48,7 @@ PretrainResult pretrain(const ExperimentSetup& setup, size_t index, uint64_t see
     PretrainResult result;
     result.label = spec.slot.label;
     result.seed = seed;
-    result.encoder = setup.make_encoder(seed);
+    result.encoder = setup.make_encoder(setup.manifest.encoder_for(index), seed);
     Encoder& encoder = *result.encoder;
     const std::shared_ptr<Pretext> pretext = setup.make_pretext(index, encoder, seed);
     for (const auto& [name, module] : pretext->modules()) {

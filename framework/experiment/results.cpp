@@ -45,12 +45,27 @@ std::string stats_text(const Stats& stats) {
     return fmt::format("{:.1f} ± {:.1f}", stats.mean, stats.stddev);
 }
 
-// Rows grouped by (method, policy), in first-seen order, then by budget.
+using Arm = std::pair<std::string, std::string>;
+using BySeed = std::map<uint64_t, double>;
+
+// Rows grouped by arm (method, policy), in first-seen order, then by budget.
 struct Comparison {
-    std::vector<std::pair<std::string, std::string>> arms;
+    std::vector<Arm> arms;
     std::vector<std::string> budgets;
-    std::map<std::pair<std::string, std::string>, std::map<std::string, std::map<uint64_t, double>>>
-        accuracy;
+    std::map<Arm, std::map<std::string, BySeed>> accuracy;
+    // The from-scratch arm each arm is compared with; itself for a baseline.
+    std::map<Arm, Arm> baseline_of;
+
+    // The accuracies of `arm` at `budget` by seed, or nullptr if it did not run.
+    const BySeed* at(const Arm& arm, const std::string& budget) const {
+        auto found = accuracy.find(arm);
+        if (found == accuracy.end()) return nullptr;
+        auto cell = found->second.find(budget);
+        return cell == found->second.end() ? nullptr : &cell->second;
+    }
+
+    // Paired gain of `arm` over its baseline at `budget`, when both ran.
+    std::optional<Stats> gain(const Arm& arm, const std::string& budget) const;
 };
 
 Comparison compare(const RunResults& results) {
@@ -67,11 +82,12 @@ Comparison compare(const RunResults& results) {
             comparison.budgets.push_back(budget);
         }
         comparison.accuracy[arm][budget][row.seed] = row.test_accuracy;
+        comparison.baseline_of[arm] = {row.baseline, "all trained"};
     }
     return comparison;
 }
 
-std::vector<double> values_of(const std::map<uint64_t, double>& by_seed) {
+std::vector<double> values_of(const BySeed& by_seed) {
     std::vector<double> values;
     for (const auto& [seed, value] : by_seed) values.push_back(value);
     return values;
@@ -89,6 +105,14 @@ std::optional<Stats> paired_gap(const std::map<uint64_t, double>& arm,
     return stats_of(gaps);
 }
 
+std::optional<Stats> Comparison::gain(const Arm& arm, const std::string& budget) const {
+    const Arm& baseline = baseline_of.at(arm);
+    const BySeed* mine = at(arm, budget);
+    const BySeed* base = at(baseline, budget);
+    if (baseline == arm || mine == nullptr || base == nullptr) return std::nullopt;
+    return paired_gap(*mine, *base);
+}
+
 std::string signed_text(const Stats& stats) {
     return fmt::format("{:+.1f}", stats.mean);
 }
@@ -103,6 +127,7 @@ void write_results_json(const RunResults& results, const std::filesystem::path& 
         json::array losses(row.epoch_losses.begin(), row.epoch_losses.end());
         rows.push_back(json::object{
             {"method", row.method},
+            {"baseline", row.baseline},
             {"freeze_policy", row.policy},
             {"label_budget", row.budget.str()},
             {"seed", row.seed},
@@ -143,12 +168,13 @@ void write_results_json(const RunResults& results, const std::filesystem::path& 
 
 void write_results_csv(const RunResults& results, const std::filesystem::path& path) {
     std::ofstream out(path);
-    out << "method,freeze_policy,label_budget,seed,test_accuracy,encoder_parameters,"
+    out << "method,baseline,freeze_policy,label_budget,seed,test_accuracy,encoder_parameters,"
            "head_parameters,total_parameters,wall_seconds,frozen_blocks,freeze_audit_passed\n";
     for (const DownstreamResult& row : results.rows) {
         std::string frozen;
         for (const std::string& block : row.frozen_blocks) frozen += (frozen.empty() ? "" : " ") + block;
-        out << fmt::format("{},{},{},{},{:.4f},{},{},{},{:.1f},{},{}\n", row.method, row.policy,
+        out << fmt::format("{},{},{},{},{},{:.4f},{},{},{},{:.1f},{},{}\n", row.method,
+                           row.baseline, row.policy,
                            row.budget.str(), row.seed, row.test_accuracy, row.encoder_parameters,
                            row.head_parameters, row.encoder_parameters + row.head_parameters,
                            row.seconds, frozen, row.audit_passed() ? "true" : "false");
@@ -168,9 +194,8 @@ std::string comparison_table(const RunResults& results) {
     for (const auto& arm : comparison.arms) {
         table += fmt::format("| {} | {} |", arm.first, arm.second);
         for (const std::string& budget : comparison.budgets) {
-            auto found = comparison.accuracy.at(arm).find(budget);
-            const bool ran = found != comparison.accuracy.at(arm).end();
-            table += fmt::format(" {} |", ran ? stats_text(stats_of(values_of(found->second))) : "");
+            const BySeed* cell = comparison.at(arm, budget);
+            table += fmt::format(" {} |", cell ? stats_text(stats_of(values_of(*cell))) : "");
         }
         table += "\n";
     }
@@ -184,17 +209,15 @@ void write_report(const RunResults& results, const std::filesystem::path& path) 
                                      "images.\n\n{}\n",
                                      results.experiment, comparison_table(results));
 
-    // Winner and gap to the baseline at each budget.
-    const auto baseline = std::find_if(comparison.arms.begin(), comparison.arms.end(),
-                                       [](const auto& arm) { return arm.first == "scratch"; });
+    // Winner and gain over its baseline at each budget.
     report += "## At each budget\n\n";
     for (const std::string& budget : comparison.budgets) {
-        std::pair<std::string, std::string> best;
+        Arm best;
         double best_mean = -1.0;
-        for (const auto& arm : comparison.arms) {
-            auto found = comparison.accuracy.at(arm).find(budget);
-            if (found == comparison.accuracy.at(arm).end()) continue;
-            const double mean = stats_of(values_of(found->second)).mean;
+        for (const Arm& arm : comparison.arms) {
+            const BySeed* cell = comparison.at(arm, budget);
+            if (cell == nullptr) continue;
+            const double mean = stats_of(values_of(*cell)).mean;
             if (mean > best_mean) {
                 best_mean = mean;
                 best = arm;
@@ -202,42 +225,29 @@ void write_report(const RunResults& results, const std::filesystem::path& path) 
         }
         report += fmt::format("- {} labels: best is {} / {} at {:.1f}%", budget, best.first,
                               best.second, best_mean);
-        if (baseline != comparison.arms.end() && best != *baseline) {
-            const auto& base = comparison.accuracy.at(*baseline);
-            auto base_found = base.find(budget);
-            if (base_found != base.end()) {
-                if (auto gap = paired_gap(comparison.accuracy.at(best).at(budget),
-                                          base_found->second)) {
-                    report += fmt::format(", {} points over training from scratch (paired by seed)",
-                                          signed_text(*gap));
-                }
-            }
+        if (auto gain = comparison.gain(best, budget)) {
+            report += fmt::format(", {} points over {} (paired by seed)", signed_text(*gain),
+                                  comparison.baseline_of.at(best).first);
         }
         report += "\n";
     }
 
-    // Gap of every arm to the baseline.
-    if (baseline != comparison.arms.end()) {
-        report += "\n## Gain over training from scratch (points, paired by seed)\n\n| method | "
-                  "freeze policy |";
-        for (const std::string& budget : comparison.budgets) report += fmt::format(" {} |", budget);
-        report += "\n| --- | --- |";
-        for (size_t i = 0; i < comparison.budgets.size(); ++i) report += " ---: |";
-        report += "\n";
-        for (const auto& arm : comparison.arms) {
-            if (arm == *baseline) continue;
-            report += fmt::format("| {} | {} |", arm.first, arm.second);
-            for (const std::string& budget : comparison.budgets) {
-                const auto& mine = comparison.accuracy.at(arm);
-                const auto& base = comparison.accuracy.at(*baseline);
-                std::optional<Stats> gap;
-                if (mine.count(budget) && base.count(budget)) {
-                    gap = paired_gap(mine.at(budget), base.at(budget));
-                }
-                report += fmt::format(" {} |", gap ? signed_text(*gap) : "");
-            }
-            report += "\n";
+    // Gain of every arm over the baseline with its encoder spec.
+    report += "\n## Gain over training from scratch (points, paired by seed)\n\n| method | "
+              "freeze policy | baseline |";
+    for (const std::string& budget : comparison.budgets) report += fmt::format(" {} |", budget);
+    report += "\n| --- | --- | --- |";
+    for (size_t i = 0; i < comparison.budgets.size(); ++i) report += " ---: |";
+    report += "\n";
+    for (const Arm& arm : comparison.arms) {
+        if (comparison.baseline_of.at(arm) == arm) continue;
+        report += fmt::format("| {} | {} | {} |", arm.first, arm.second,
+                              comparison.baseline_of.at(arm).first);
+        for (const std::string& budget : comparison.budgets) {
+            const std::optional<Stats> gain = comparison.gain(arm, budget);
+            report += fmt::format(" {} |", gain ? signed_text(*gain) : "");
         }
+        report += "\n";
     }
 
     // Parameter counts and the freeze audit.

@@ -1,7 +1,9 @@
 #include "experiment/runner.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -25,16 +27,48 @@ void write_text(const fs::path& path, const std::string& text) {
     if (!out) throw DataError("cannot write " + path.string());
 }
 
+// One encoder spec of the manifest and the name of its from-scratch baseline:
+// "scratch" for the manifest's encoder, "scratch (LABEL)" for a pretext's own.
+struct EncoderSpec {
+    const PluginSlot* slot;
+    std::string baseline;
+};
+
+std::string spec_key(const PluginSlot& slot) {
+    return slot.plugin + boost::json::serialize(slot.params);
+}
+
+std::vector<EncoderSpec> encoder_specs(const Manifest& manifest) {
+    std::vector<EncoderSpec> specs{{&manifest.encoder, "scratch"}};
+    for (const PretextSpec& pretext : manifest.pretexts) {
+        if (!pretext.encoder) continue;
+        const bool known = std::any_of(specs.begin(), specs.end(), [&](const EncoderSpec& spec) {
+            return spec_key(*spec.slot) == spec_key(*pretext.encoder);
+        });
+        if (!known) specs.push_back({&*pretext.encoder, "scratch (" + pretext.encoder->label + ")"});
+    }
+    return specs;
+}
+
+const EncoderSpec& spec_of(const std::vector<EncoderSpec>& specs, const PluginSlot& slot) {
+    for (const EncoderSpec& spec : specs) {
+        if (spec_key(*spec.slot) == spec_key(slot)) return spec;
+    }
+    SELFSUP_CHECK(false, "encoder slot ", slot.json_path, " has no spec");
+    return specs.front();
+}
+
 // Refuses a comparison whose models differ in size: the point of the baseline
-// is that only the initialisation differs.
-void require_equal_size(const DownstreamResult& row, const DownstreamResult& reference) {
+// is that only the initialisation differs. `sizes` holds the size of the first
+// model seen for each baseline.
+void require_equal_size(const DownstreamResult& row, std::map<std::string, int64_t>& sizes) {
     const int64_t mine = row.encoder_parameters + row.head_parameters;
-    const int64_t theirs = reference.encoder_parameters + reference.head_parameters;
-    if (mine != theirs) {
+    const auto [found, first] = sizes.emplace(row.baseline, mine);
+    if (!first && found->second != mine) {
         throw InternalError(fmt::format(
-            "refusing to compare {} ({} parameters) with {} ({} parameters): downstream models "
-            "must have equal parameter counts",
-            row.method, mine, reference.method, theirs));
+            "refusing to compare {} ({} parameters) with {} ({} parameters): a model and its "
+            "baseline must have equal parameter counts",
+            row.method, mine, row.baseline, found->second));
     }
 }
 
@@ -76,6 +110,8 @@ RunResults run_experiment(const ExperimentSetup& setup, const fs::path& folder) 
     const std::vector<int32_t> train_labels = setup.dataset->labels(Split::kTrain);
     const std::vector<int32_t> test_labels = setup.dataset->labels(Split::kTest);
     const int classes = setup.dataset->info().num_classes;
+    const std::vector<EncoderSpec> specs = encoder_specs(manifest);
+    std::map<std::string, int64_t> sizes;
 
     for (uint64_t seed : manifest.seeds) {
         // 1. Pretraining: no labels.
@@ -93,18 +129,21 @@ RunResults run_experiment(const ExperimentSetup& setup, const fs::path& folder) 
             logger("experiment").info("seed {}, {} labels: {} labeled training images", seed,
                                       budget.str(), labeled.size());
             std::vector<DownstreamRun> runs;
-            if (evaluation.baseline) {
-                runs.push_back({"scratch", nullptr, std::nullopt, budget, seed, &labeled});
+            for (const EncoderSpec& spec : specs) {
+                if (!evaluation.baseline) break;
+                runs.push_back({spec.baseline, spec.baseline, spec.slot, nullptr, std::nullopt,
+                                budget, seed, &labeled});
             }
-            for (const PretrainResult& result : pretrained) {
+            for (size_t i = 0; i < pretrained.size(); ++i) {
+                const EncoderSpec& spec = spec_of(specs, manifest.encoder_for(i));
                 for (size_t policy = 0; policy < evaluation.freeze_policies.size(); ++policy) {
-                    runs.push_back(
-                        {result.label, result.encoder.get(), policy, budget, seed, &labeled});
+                    runs.push_back({pretrained[i].label, spec.baseline, spec.slot,
+                                    pretrained[i].encoder.get(), policy, budget, seed, &labeled});
                 }
             }
             for (const DownstreamRun& run : runs) {
                 results.rows.push_back(train_downstream(setup, run, train_labels, test_labels));
-                require_equal_size(results.rows.back(), results.rows.front());
+                require_equal_size(results.rows.back(), sizes);
                 // Rewritten after every row, so a run that fails later keeps what it finished.
                 write_results_json(results, folder / "results.json");
                 write_results_csv(results, folder / "results.csv");

@@ -35,8 +35,8 @@ Shape batch_shape(const Shape& sample, int64_t batch) {
     return shape;
 }
 
-void check_encoder(const ExperimentSetup& setup, Encoder& encoder, const Tensor& batch) {
-    in_slot(setup.manifest.encoder, [&] {
+void check_encoder(const PluginSlot& slot, Encoder& encoder, const Tensor& batch) {
+    in_slot(slot, [&] {
         const Tensor embedding = encoder.forward(batch);
         const Shape expected{kDummyBatch, encoder.embedding_width()};
         if (embedding.shape() != expected) {
@@ -66,22 +66,20 @@ void check_head(const ExperimentSetup& setup, const Encoder& encoder) {
     });
 }
 
-void check_pretexts(const ExperimentSetup& setup, Encoder& encoder, const Tensor& batch) {
-    for (size_t i = 0; i < setup.manifest.pretexts.size(); ++i) {
-        const PluginSlot& slot = setup.manifest.pretexts[i].slot;
-        in_slot(slot, [&] {
-            auto pretext = setup.make_pretext(i, encoder, 0);
-            const Tensor loss = pretext->loss(encoder, batch);
-            if (loss.numel() != 1) {
-                throw ShapeError("its loss has shape " + loss.shape().str() + ", not a scalar");
-            }
-            if (!std::isfinite(loss.item())) {
-                throw ManifestError(slot.json_path + " (" + slot.plugin +
-                                    "): its loss on a batch of zeros is " +
-                                    std::to_string(loss.item()));
-            }
-        });
-    }
+void check_pretext(const ExperimentSetup& setup, size_t i, Encoder& encoder, const Tensor& batch) {
+    const PluginSlot& slot = setup.manifest.pretexts[i].slot;
+    in_slot(slot, [&] {
+        auto pretext = setup.make_pretext(i, encoder, 0);
+        const Tensor loss = pretext->loss(encoder, batch);
+        if (loss.numel() != 1) {
+            throw ShapeError("its loss has shape " + loss.shape().str() + ", not a scalar");
+        }
+        if (!std::isfinite(loss.item())) {
+            throw ManifestError(slot.json_path + " (" + slot.plugin +
+                                "): its loss on a batch of zeros is " +
+                                std::to_string(loss.item()));
+        }
+    });
 }
 
 void check_freeze_policies(const ExperimentSetup& setup, const Encoder& encoder) {
@@ -102,8 +100,8 @@ void check_freeze_policies(const ExperimentSetup& setup, const Encoder& encoder)
 
 }  // namespace
 
-std::shared_ptr<Encoder> ExperimentSetup::make_encoder(uint64_t seed) const {
-    const PluginSlot& slot = manifest.encoder;
+std::shared_ptr<Encoder> ExperimentSetup::make_encoder(const PluginSlot& slot,
+                                                       uint64_t seed) const {
     return selfsup::make_encoder(registry->require(slot.plugin, PluginKind::kEncoder, slot.json_path),
                                  slot.params, slot.json_path + ".params",
                                  EncoderContext{dataset->info().sample_shape, seed});
@@ -134,7 +132,10 @@ ExperimentSetup prepare_experiment(Manifest manifest, const PluginRegistry& regi
     };
     resolve(manifest.dataset, PluginKind::kDataset);
     resolve(manifest.encoder, PluginKind::kEncoder);
-    for (PretextSpec& pretext : manifest.pretexts) resolve(pretext.slot, PluginKind::kPretext);
+    for (PretextSpec& pretext : manifest.pretexts) {
+        resolve(pretext.slot, PluginKind::kPretext);
+        if (pretext.encoder) resolve(*pretext.encoder, PluginKind::kEncoder);
+    }
     resolve(manifest.evaluation.head, PluginKind::kHead);
     for (PluginSlot& slot : manifest.evaluation.freeze_policies) {
         resolve(slot, PluginKind::kFreezePolicy);
@@ -157,15 +158,22 @@ ExperimentSetup prepare_experiment(Manifest manifest, const PluginRegistry& regi
                               data_slot.label, info.train_size, info.test_size,
                               info.sample_shape.str(), info.num_classes);
 
-    // 3. Shapes, end to end, on a dummy batch of zeros.
+    // 3. Shapes, end to end, on a dummy batch of zeros, for every encoder spec:
+    //    the manifest's (index -1 here) and each pretext's own.
     NoGradGuard no_grad;
-    std::shared_ptr<Encoder> encoder;
-    in_slot(resolved.encoder, [&] { encoder = setup.make_encoder(0); });
     const Tensor batch = Tensor::zeros(batch_shape(info.sample_shape, kDummyBatch));
-    check_encoder(setup, *encoder, batch);
-    check_head(setup, *encoder);
-    check_pretexts(setup, *encoder, batch);
-    check_freeze_policies(setup, *encoder);
+    for (int64_t owner = -1; owner < static_cast<int64_t>(resolved.pretexts.size()); ++owner) {
+        if (owner >= 0 && !resolved.pretexts[owner].encoder) continue;
+        const PluginSlot& slot = owner < 0 ? resolved.encoder : *resolved.pretexts[owner].encoder;
+        std::shared_ptr<Encoder> encoder;
+        in_slot(slot, [&] { encoder = setup.make_encoder(slot, 0); });
+        check_encoder(slot, *encoder, batch);
+        check_head(setup, *encoder);
+        check_freeze_policies(setup, *encoder);
+        for (size_t i = 0; i < resolved.pretexts.size(); ++i) {
+            if (&resolved.encoder_for(i) == &slot) check_pretext(setup, i, *encoder, batch);
+        }
+    }
     return setup;
 }
 

@@ -13,6 +13,9 @@
 // or PluginError (a broken plugin). The setup owns the dataset and the freeze
 // policies; the encoder, heads and pretexts are made fresh per run with
 // make_encoder() and friends, so every run starts from its own seed.
+//
+// A pretext may name an encoder of its own; shapes are checked for every
+// encoder spec, and each spec gets its own baseline in a run.
 
 #include <memory>
 #include <vector>
@@ -29,7 +32,8 @@ struct ExperimentSetup {
     std::shared_ptr<Dataset> dataset;
     std::vector<std::shared_ptr<FreezePolicy>> freeze_policies;
 
-    std::shared_ptr<Encoder> make_encoder(uint64_t seed) const;
+    // An encoder of `slot` (the manifest's, or a pretext's own).
+    std::shared_ptr<Encoder> make_encoder(const PluginSlot& slot, uint64_t seed) const;
     std::shared_ptr<Head> make_head(int64_t embedding_width, uint64_t seed) const;
     std::shared_ptr<Pretext> make_pretext(size_t index, Encoder& encoder, uint64_t seed) const;
 };

@@ -46,6 +46,8 @@ constexpr const char* kPretextSchema = R"json({
   "plugin": {"type": "string", "description": "the pretext plugin's name"},
   "name": {"type": "string", "default": null, "description": "label in results; default: the plugin's name"},
   "params": {"type": "object", "default": {}, "description": "the plugin's parameters"},
+  "encoder": {"type": "object", "default": null,
+              "description": "an encoder slot of its own; default: the manifest's encoder"},
   "optimizer": {"type": "object", "default": {}, "description": "optimizer for pretraining"},
   "epochs": {"type": "integer", "min": 1, "default": 10, "description": "pretraining epochs"},
   "batch_size": {"type": "integer", "min": 1, "default": 128, "description": "pretraining batch size"}
@@ -212,6 +214,11 @@ std::string stem_of(const std::string& source) {
 
 }  // namespace
 
+const PluginSlot& Manifest::encoder_for(size_t index) const {
+    const std::optional<PluginSlot>& own = pretexts.at(index).encoder;
+    return own ? *own : encoder;
+}
+
 std::string LabelBudget::str() const { return all() ? "all" : std::to_string(count); }
 
 BudgetSchedule EvaluationSpec::schedule_for(const LabelBudget& budget) const {
@@ -246,6 +253,7 @@ Manifest parse_manifest(const json::value& root, const std::string& source) {
         const Params params = schema(kPretextSchema).validate(pretexts[i], path);
         PretextSpec spec;
         spec.slot = read_slot(params);
+        if (params.has("encoder")) spec.encoder = parse_slot(params.get_object("encoder"), path + ".encoder");
         spec.optimizer = parse_optimizer(params.get_object("optimizer"), path + ".optimizer");
         spec.epochs = static_cast<int>(params.get_int("epochs"));
         spec.batch_size = static_cast<int>(params.get_int("batch_size"));
@@ -286,6 +294,7 @@ json::value to_json(const Manifest& manifest) {
     json::array pretexts;
     for (const PretextSpec& spec : manifest.pretexts) {
         json::object pretext = slot_json(spec.slot);
+        if (spec.encoder) pretext["encoder"] = slot_json(*spec.encoder);
         pretext["optimizer"] = optimizer_json(spec.optimizer);
         pretext["epochs"] = spec.epochs;
         pretext["batch_size"] = spec.batch_size;

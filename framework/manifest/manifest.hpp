@@ -9,6 +9,7 @@
 // plugin's own parameters against its schema.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct OptimizerSpec {
 
 struct PretextSpec {
     PluginSlot slot;
+    // An encoder of its own (e.g. an MLP autoencoder beside conv pretexts);
+    // nullopt uses the manifest's encoder. Each encoder spec gets its own
+    // from-scratch baseline, so comparisons stay like for like.
+    std::optional<PluginSlot> encoder;
     OptimizerSpec optimizer;
     int epochs = 10;
     int batch_size = 128;
@@ -82,6 +87,9 @@ struct EvaluationSpec {
 };
 
 struct Manifest {
+    // The encoder slot pretext `index` trains: its own, or the manifest's.
+    const PluginSlot& encoder_for(size_t index) const;
+
     std::string name;
     std::vector<uint64_t> seeds;
     int threads = 2;

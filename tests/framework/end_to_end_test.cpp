@@ -3,6 +3,7 @@
 // folder checked.
 
 #include <boost/json.hpp>
+#include <map>
 #include <catch2/catch.hpp>
 
 #include "framework/cli_harness.hpp"
@@ -39,9 +40,16 @@ json::object run_and_check(const Scratch& scratch, const std::string& manifest,
     const json::object results = json::parse(read_file(out / "results.json")).as_object();
     const json::array& rows = results.at("rows").as_array();
     CHECK(rows.size() == expected_rows);
-    const json::value& first_total = rows.front().at("total_parameters");
+    // Each model has the parameter count of its baseline.
+    std::map<std::string, json::value> baseline_totals;
     for (const json::value& row : rows) {
-        CHECK(row.at("total_parameters") == first_total);
+        if (row.at("method") == row.at("baseline")) {
+            baseline_totals[std::string(row.at("method").as_string())] = row.at("total_parameters");
+        }
+    }
+    for (const json::value& row : rows) {
+        CHECK(row.at("total_parameters") ==
+              baseline_totals.at(std::string(row.at("baseline").as_string())));
         CHECK(row.at("freeze_audit_passed").as_bool());
         const double accuracy = row.at("test_accuracy").to_number<double>();
         CHECK(accuracy >= 0.0);
@@ -64,7 +72,8 @@ json::object run_and_check(const Scratch& scratch, const std::string& manifest,
 
 TEST_CASE("a tiny experiment on synthetic shapes runs end to end", "[e2e]") {
     const Scratch scratch;
-    // 2 seeds x 2 budgets x (baseline + 2 pretexts x 2 policies) = 20 rows.
+    // 2 seeds x 2 budgets x (2 baselines, one per encoder spec, + 3 pretexts x 2 policies)
+    // = 32 rows.
     const json::object results = run_and_check(scratch, R"({
         "seeds": [0, 1],
         "dataset": {"plugin": "synthetic",
@@ -74,12 +83,20 @@ TEST_CASE("a tiny experiment on synthetic shapes runs end to end", "[e2e]") {
             "embedding": 16}},
         "pretexts": [
             {"plugin": "autoencoder", "epochs": 1, "batch_size": 64},
-            {"plugin": "inpainting", "params": {"square_size": 8}, "epochs": 1, "batch_size": 64}],
+            {"plugin": "inpainting", "params": {"square_size": 8}, "epochs": 1, "batch_size": 64},
+            {"name": "mlp_autoencoder", "plugin": "autoencoder",
+             "encoder": {"plugin": "mlp", "params": {"hidden": [32], "embedding": 16}},
+             "params": {"decoder": "mlp", "decoder_hidden": [32]}, "epochs": 1}],
         "evaluation": {
             "freeze_policies": [{"plugin": "linear_probe"}, {"plugin": "last_k"}],
             "label_budgets": [20, "all"], "epochs": 2, "batch_size": 32}
-    })", 20);
-    CHECK(results.at("pretraining").as_array().size() == 4);
+    })", 32);
+    CHECK(results.at("pretraining").as_array().size() == 6);
+    // The MLP pretext is compared with the MLP encoder trained from scratch.
+    for (const json::value& row : results.at("rows").as_array()) {
+        const bool mlp = row.at("method") == "mlp_autoencoder" || row.at("method") == "scratch (mlp)";
+        CHECK(row.at("baseline") == (mlp ? "scratch (mlp)" : "scratch"));
+    }
 }
 
 TEST_CASE("an experiment on a slice of real Fashion-MNIST runs end to end", "[e2e]") {
