@@ -171,10 +171,11 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
     result.test_accuracy = accuracy(setup, *encoder, *head, test_labels);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    logger("downstream").info("{} / {} / {} labels / seed {}: test accuracy {:.2f}% ({:.1f} s){}",
-                              run.method, result.policy, run.budget.str(), run.seed,
-                              100.0 * result.test_accuracy, result.seconds,
-                              result.audit_passed() ? "" : "; FROZEN PARAMETERS CHANGED");
+    logger("downstream").info(
+        "{} / {} / {} labels / seed {}: test accuracy {:.2f}% ({} parameters, {:.1f} s){}",
+        run.method, result.policy, run.budget.str(), run.seed, 100.0 * result.test_accuracy,
+        result.encoder_parameters + result.head_parameters, result.seconds,
+        result.audit_passed() ? "" : "; FROZEN PARAMETERS CHANGED");
     return result;
 }
 
