@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/log.hpp"
@@ -127,9 +128,7 @@ void write_idx_folder(const TempDir& dir, bool gzipped, const Bytes& train_label
     write("t10k-labels-idx1-ubyte", idx_labels(kTestLabels));
 }
 
-LoadedPlugin load(const std::string& name) {
-    return load_plugin(fs::path(SELFSUP_PLUGIN_DIR) / ("selfsup-" + name + ".so"));
-}
+const LoadedPlugin& load(const std::string& name) { return testing::in_tree_plugin(name); }
 
 std::shared_ptr<Dataset> make(const std::string& plugin, const std::string& params) {
     return make_dataset(load(plugin), boost::json::parse(params), kParamsPath);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/init.hpp"
@@ -24,15 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const LoadedPlugin& plugin(const std::string& name) {
-    static std::map<std::string, LoadedPlugin> loaded;
-    auto found = loaded.find(name);
-    if (found == loaded.end()) {
-        const fs::path path = fs::path(SELFSUP_PLUGIN_DIR) / ("selfsup-" + name + ".so");
-        found = loaded.emplace(name, load_plugin(path)).first;
-    }
-    return found->second;
-}
+const LoadedPlugin& plugin(const std::string& name) { return testing::in_tree_plugin(name); }
 
 Tensor images(int64_t batch, const Shape& sample, uint64_t seed = 3) {
     Tensor tensor = Tensor::empty(Shape{batch, sample[0], sample[1], sample[2]});

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
 #include "selfsup/errors.hpp"
 
@@ -22,15 +23,7 @@ namespace {
 const std::vector<std::string> kBlocks = {"conv1", "conv2", "conv3", "embedding"};
 constexpr int kEpochs = 8;
 
-const LoadedPlugin& plugin(const std::string& name) {
-    static std::map<std::string, LoadedPlugin> loaded;
-    auto found = loaded.find(name);
-    if (found == loaded.end()) {
-        const fs::path path = fs::path(SELFSUP_PLUGIN_DIR) / ("selfsup-" + name + ".so");
-        found = loaded.emplace(name, load_plugin(path)).first;
-    }
-    return found->second;
-}
+const LoadedPlugin& plugin(const std::string& name) { return testing::in_tree_plugin(name); }
 
 std::shared_ptr<FreezePolicy> make(const std::string& name, const std::string& params) {
     return make_freeze_policy(plugin(name), boost::json::parse(params),

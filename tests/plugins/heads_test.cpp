@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/init.hpp"
@@ -21,15 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const LoadedPlugin& plugin(const std::string& name) {
-    static std::map<std::string, LoadedPlugin> loaded;
-    auto found = loaded.find(name);
-    if (found == loaded.end()) {
-        const fs::path path = fs::path(SELFSUP_PLUGIN_DIR) / ("selfsup-" + name + ".so");
-        found = loaded.emplace(name, load_plugin(path)).first;
-    }
-    return found->second;
-}
+const LoadedPlugin& plugin(const std::string& name) { return testing::in_tree_plugin(name); }
 
 std::shared_ptr<Head> make(const std::string& name, const std::string& params, uint64_t seed = 0) {
     return make_head(plugin(name), boost::json::parse(params), "evaluation.head.params",

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
@@ -44,15 +45,7 @@ private:
     std::shared_ptr<Linear> linear_;
 };
 
-const LoadedPlugin& plugin(const std::string& name) {
-    static std::map<std::string, LoadedPlugin> loaded;
-    auto found = loaded.find(name);
-    if (found == loaded.end()) {
-        const auto path = std::filesystem::path(SELFSUP_PLUGIN_DIR) / ("selfsup-" + name + ".so");
-        found = loaded.emplace(name, load_plugin(path)).first;
-    }
-    return found->second;
-}
+const LoadedPlugin& plugin(const std::string& name) { return testing::in_tree_plugin(name); }
 
 DatasetInfo image_info(int64_t height = 28, int64_t width = 28) {
     DatasetInfo info;
