@@ -3,11 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "gradcheck.hpp"
+#include "value_checks.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/runtime.hpp"
 
 using namespace selfsup;
+using selfsup::testing::check_close;
+using selfsup::testing::total;
 using selfsup::testing::gradient_mismatch;
 using selfsup::testing::random_input;
 
@@ -32,20 +35,6 @@ std::vector<float> direct_product(const Tensor& lhs, const Tensor& rhs, int64_t 
         }
     }
     return dst;
-}
-
-void check_close(const std::vector<float>& got, const std::vector<float>& want) {
-    REQUIRE(got.size() == want.size());
-    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-4));
-}
-
-Tensor total(const Tensor& dst) {
-    double sum = 0.0;
-    for (int64_t i = 0; i < dst.numel(); ++i) sum += dst.data()[i];
-    return record("total", Tensor::scalar(static_cast<float>(sum)), {dst},
-                  [shape = dst.shape()](const Tensor& diff) {
-                      return std::vector<Tensor>{Tensor::full(shape, diff.item())};
-                  });
 }
 
 }  // namespace
