@@ -170,11 +170,7 @@ public:
             summary += detail::concat(" -> ", name, " ", hidden[i]);
             features = hidden[i];
         }
-        embedding_width_ = params.get_int("embedding");
-        add_block("embedding", std::make_shared<Linear>(features, embedding_width_, rng));
-        summary += detail::concat(" -> embedding ", embedding_width_, "; ",
-                                  encoders::with_thousands(parameter_count()), " parameters");
-        encoders::log_summary("conv", summary);
+        add_embedding(features, params.get_int("embedding"), rng, std::move(summary));
     }
 
     Tensor forward(const Tensor& src) override {

@@ -13,6 +13,7 @@
 #include "selfsup/errors.hpp"
 #include "selfsup/layers.hpp"
 #include "selfsup/log.hpp"
+#include "selfsup/rng.hpp"
 #include "selfsup/ops/reshape.hpp"
 #include "selfsup/plugin/encoder.hpp"
 #include "selfsup/tensor.hpp"
@@ -82,6 +83,16 @@ protected:
 
     void add_block(const std::string& name, std::shared_ptr<Module> module) {
         blocks_.push_back({name, register_module(name, std::move(module))});
+    }
+
+    // Adds the last block, a Linear from `features` to the embedding width,
+    // and logs the architecture `summary` with the parameter count.
+    void add_embedding(int64_t features, int64_t width, Rng& rng, std::string summary) {
+        embedding_width_ = width;
+        add_block("embedding", std::make_shared<Linear>(features, width, rng));
+        summary += detail::concat(" -> embedding ", width, "; ", with_thousands(parameter_count()),
+                                  " parameters");
+        log_summary(kind_, summary);
     }
 
     // Applies the blocks, flattening [N, C, H, W] to [N, C*H*W] before block

@@ -65,11 +65,7 @@ public:
             summary += detail::concat(" -> ", name, " ", hidden[i], " ", activation);
             width = hidden[i];
         }
-        embedding_width_ = params.get_int("embedding");
-        add_block("embedding", std::make_shared<Linear>(width, embedding_width_, rng));
-        summary += detail::concat(" -> embedding ", embedding_width_, "; ",
-                                  encoders::with_thousands(parameter_count()), " parameters");
-        encoders::log_summary("mlp", summary);
+        add_embedding(width, params.get_int("embedding"), rng, std::move(summary));
     }
 
     Tensor forward(const Tensor& src) override {

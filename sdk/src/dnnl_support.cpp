@@ -42,21 +42,6 @@ memory pooled(const memory::desc& md, Tensor& storage) {
     return memory(md, engine(), storage.data());
 }
 
-memory reordered(const memory& src, const memory::desc& md) {
-    if (src.get_desc() == md) return src;
-    memory dst(md, engine());
-    reorder_into(src, dst);
-    return dst;
-}
-
-void reorder_into(const memory& src, const memory& dst) {
-    // oneDNN's own primitive cache makes repeated reorders between the same
-    // layouts cheap; ops on hot paths keep their reorder primitives instead.
-    dnnl::reorder(src, dst).execute(stream(), const_cast<memory&>(src),
-                                    const_cast<memory&>(dst));
-    stream().wait();
-}
-
 uint64_t PrimitiveCache::created() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return created_;

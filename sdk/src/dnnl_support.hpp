@@ -32,12 +32,6 @@ dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& md);
 // big enough for it, which must outlive every use of the memory.
 dnnl::memory pooled(const dnnl::memory::desc& md, Tensor& storage);
 
-// `src` in layout `md`: src itself when it already has it, otherwise a
-// reordered copy in fresh memory.
-dnnl::memory reordered(const dnnl::memory& src, const dnnl::memory::desc& md);
-// Copies `src` into `dst` (of possibly another layout).
-void reorder_into(const dnnl::memory& src, const dnnl::memory& dst);
-
 // Process-wide cache of primitive descriptors and primitives, keyed by a
 // string that an op builds from its kind, shapes and settings. Entries live
 // until the process ends. Thread-safe.
