@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "experiment/report.hpp"
 #include "experiment/runner.hpp"
 #include "experiment/setup.hpp"
 #include "manifest/json_file.hpp"

@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/conformance_command.hpp"
+#include "cli/new_plugin.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/plugin/descriptor.hpp"
 #include "support/logging.hpp"
@@ -82,6 +84,26 @@ int main(int argc, char** argv) {
     add_manifest_options(run);
     std::optional<std::string> out;
     run->add_option("--out", out, "the run folder (default: the manifest's \"output\")");
+    auto* conformance = app.add_subcommand(
+        "conformance", "check a plugin against the contract of its kind (the conformance kit)");
+    ConformanceCommandOptions conformance_options;
+    conformance->add_option("plugin", conformance_options.plugin,
+                            "a plugin library file, or a plugin's name on the plugin path")
+        ->required();
+    conformance->add_option("--params", conformance_options.params,
+                            "the plugin's parameters as a JSON object (default: its defaults)");
+    conformance->add_flag("--json", conformance_options.json, "print JSON instead of text");
+    auto* new_plugin_verb = app.add_subcommand(
+        "new-plugin", "write a plugin project to start from: source, CMake build, experiment");
+    NewPluginOptions new_plugin_options;
+    new_plugin_verb->add_option("--kind", new_plugin_options.kind,
+                                "dataset, encoder, pretext, head or freeze_policy")
+        ->required();
+    new_plugin_verb->add_option("name", new_plugin_options.name,
+                                "the plugin's name, lower_snake_case")
+        ->required();
+    new_plugin_verb->add_option("dir", new_plugin_options.folder,
+                                "a new or empty folder to write to (default: ./NAME)");
 
     try {
         app.parse(argc, argv);
@@ -105,6 +127,11 @@ int main(int argc, char** argv) {
     try {
         if (show->parsed()) return show_plugin(common, show_name, json);
         if (plugins->parsed()) return list_plugins(common, kind, json);
+        if (conformance->parsed()) return run_conformance_command(common, conformance_options);
+        if (new_plugin_verb->parsed()) {
+            new_plugin_options.program = argv[0];
+            return new_plugin(common, new_plugin_options, std::cout, std::cerr);
+        }
         if (validate->parsed()) return validate_manifest(common, manifest);
         return run_manifest(common, manifest, out);
     } catch (const ManifestError& error) {

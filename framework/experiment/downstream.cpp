@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "experiment/batch_stream.hpp"
+#include "experiment/freeze.hpp"
 #include "experiment/module_state.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
@@ -20,12 +21,6 @@ namespace {
 
 constexpr int64_t kEvaluationBatch = 256;
 
-std::vector<std::string> block_names(const Encoder& encoder) {
-    std::vector<std::string> names;
-    for (const EncoderBlock& block : encoder.blocks()) names.push_back(block.name);
-    return names;
-}
-
 // Which blocks train in each epoch.
 std::vector<FreezeDecision> decisions_for(const ExperimentSetup& setup, const DownstreamRun& run,
                                           const Encoder& encoder, int epochs) {
@@ -37,31 +32,6 @@ std::vector<FreezeDecision> decisions_for(const ExperimentSetup& setup, const Do
                                        : FreezeDecision{std::vector<bool>(names.size(), true)});
     }
     return decisions;
-}
-
-// A frozen block keeps its parameters (no gradient) and its batch-norm
-// statistics (evaluation mode); a training block trains.
-void apply(const FreezeDecision& decision, Encoder& encoder) {
-    const std::vector<EncoderBlock> blocks = encoder.blocks();
-    for (size_t i = 0; i < blocks.size(); ++i) {
-        blocks[i].module->set_requires_grad(decision.block_trains[i]);
-        blocks[i].module->train(decision.block_trains[i]);
-    }
-}
-
-std::vector<Tensor> state_of(const std::vector<EncoderBlock>& blocks,
-                             const std::vector<std::string>& names) {
-    std::vector<Tensor> tensors;
-    for (const EncoderBlock& block : blocks) {
-        if (std::find(names.begin(), names.end(), block.name) == names.end()) continue;
-        for (const NamedTensor& param : block.module->named_parameters()) {
-            tensors.push_back(param.tensor);
-        }
-        for (const NamedTensor& buffer : block.module->named_buffers()) {
-            tensors.push_back(buffer.tensor);
-        }
-    }
-    return tensors;
 }
 
 std::vector<int32_t> labels_of(const std::vector<int64_t>& indices,
@@ -104,6 +74,7 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
     DownstreamResult result;
     result.method = run.method;
     result.baseline = run.baseline;
+    result.control = run.control;
     result.policy = run.policy ? evaluation.freeze_policies[*run.policy].label : "all trained";
     result.budget = run.budget;
     result.seed = run.seed;
@@ -126,7 +97,7 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
         }
         if (always_frozen) result.frozen_blocks.push_back(blocks[i].name);
     }
-    result.frozen_before = fingerprint(state_of(blocks, result.frozen_blocks));
+    result.frozen_before = fingerprint(block_state(blocks, result.frozen_blocks));
 
     // 3. Training on the labeled subset; frozen parameters get no gradient and
     //    the optimizer skips them.
@@ -140,7 +111,7 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
                       steps_per_epoch * schedule.epochs);
     int64_t step = 0;
     for (int epoch = 0; epoch < schedule.epochs; ++epoch) {
-        apply(decisions[epoch], *encoder);
+        apply_freeze(decisions[epoch], *encoder);
         head->train();
         BatchStream batches(*setup.dataset, Split::kTrain, *run.labeled, schedule.batch_size, true,
                             run.seed * 7919ULL + static_cast<uint64_t>(epoch));
@@ -167,7 +138,7 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
     progress.clear();
 
     // 4. The audit's "after", and the test split, used only here.
-    result.frozen_after = fingerprint(state_of(blocks, result.frozen_blocks));
+    result.frozen_after = fingerprint(block_state(blocks, result.frozen_blocks));
     result.test_accuracy = accuracy(setup, *encoder, *head, test_labels);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

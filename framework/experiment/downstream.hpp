@@ -17,6 +17,9 @@ struct DownstreamRun {
     std::string method;
     // The from-scratch baseline this run is compared with.
     std::string baseline;
+    // The random-init control it is paired with, or empty (for the control
+    // itself, the baseline, and policies that freeze nothing).
+    std::string control;
     // The encoder spec: the manifest's, or the pretext's own.
     const PluginSlot* encoder = nullptr;
     // The encoder to start from; nullptr trains a fresh one from scratch.
@@ -32,6 +35,8 @@ struct DownstreamRun {
 struct DownstreamResult {
     std::string method;
     std::string baseline;
+    std::string control;
+    // The freeze policy's label, "all trained", or a frozen protocol's name.
     std::string policy;
     LabelBudget budget;
     uint64_t seed = 0;

@@ -10,6 +10,7 @@
 #include "experiment/module_state.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
+#include "selfsup/label_guard.hpp"
 #include "support/logging.hpp"
 #include "support/progress.hpp"
 
@@ -34,8 +35,9 @@ std::vector<Preview> make_previews(const ExperimentSetup& setup, Encoder& encode
     NoGradGuard no_grad;
     encoder.eval();
     for (const auto& [name, module] : pretext.modules()) module->eval();
-    std::vector<Preview> previews =
-        pretext.previews(encoder, setup.dataset->images(Split::kTrain, first));
+    const Tensor images = setup.dataset->images(Split::kTrain, first);
+    const LabelGuard no_labels;
+    std::vector<Preview> previews = pretext.previews(encoder, images);
     encoder.train();
     return previews;
 }
@@ -50,7 +52,12 @@ PretrainResult pretrain(const ExperimentSetup& setup, size_t index, uint64_t see
     result.seed = seed;
     result.encoder = setup.make_encoder(setup.manifest.encoder_for(index), seed);
     Encoder& encoder = *result.encoder;
-    const std::shared_ptr<Pretext> pretext = setup.make_pretext(index, encoder, seed);
+    // Every call into the pretext runs under a LabelGuard: a pretext that
+    // opens a labels file itself is refused, not silently supervised.
+    const std::shared_ptr<Pretext> pretext = [&] {
+        const LabelGuard no_labels;
+        return setup.make_pretext(index, encoder, seed);
+    }();
     for (const auto& [name, module] : pretext->modules()) {
         result.pretext_parameters += module->parameter_count();
     }
@@ -77,6 +84,7 @@ PretrainResult pretrain(const ExperimentSetup& setup, size_t index, uint64_t see
                             seed * 1000003ULL + static_cast<uint64_t>(epoch));
         double loss_sum = 0.0;
         while (std::optional<Batch> batch = batches.next()) {
+            const LabelGuard no_labels;
             ++step;
             optimizer->zero_grad();
             Tensor loss = pretext->loss(encoder, batch->images);

@@ -1,10 +1,8 @@
 #pragma once
 
 // The results of a run and the files that record them: results.json and
-// results.csv (one row per method x freeze policy x budget x seed) and
-// report.md (the comparison as a reader wants it: mean and spread over seeds,
-// the winner at each budget, the gap to the from-scratch baseline, parameter
-// counts, pretraining curves and timings).
+// results.csv, one row per method x protocol x budget x seed (report.hpp
+// writes the report).
 
 #include <filesystem>
 #include <string>
@@ -30,17 +28,25 @@ struct PretrainSummary {
     std::string curve_image;
 };
 
+// Test embeddings of one encoder projected to 2-D, coloured by class.
+struct ProjectionSummary {
+    std::string label;
+    // Relative to the run folder.
+    std::string image;
+    double explained_x = 0.0;
+    double explained_y = 0.0;
+};
+
 struct RunResults {
     std::string experiment;
+    std::vector<std::string> class_names;
     std::vector<PretrainSummary> pretraining;
+    std::vector<ProjectionSummary> projections;
     std::vector<DownstreamResult> rows;
     double seconds = 0.0;
 };
 
 void write_results_json(const RunResults& results, const std::filesystem::path& path);
 void write_results_csv(const RunResults& results, const std::filesystem::path& path);
-// The report's comparison table alone (also printed at the end of a run).
-std::string comparison_table(const RunResults& results);
-void write_report(const RunResults& results, const std::filesystem::path& path);
 
 }  // namespace selfsup

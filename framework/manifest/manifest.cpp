@@ -76,7 +76,14 @@ constexpr const char* kEvaluationSchema = R"json({
   "schedules": {"type": "object", "default": {},
                 "description": "per-budget epochs and batch size, keyed by budget (\"100\", \"all\")"},
   "baseline": {"type": "boolean", "default": true,
-               "description": "also train the encoder and head from scratch"}
+               "description": "also train the encoder and head from scratch"},
+  "protocols": {"type": "array", "items": {"type": "string", "enum": ["knn", "logistic"]},
+                "default": ["knn", "logistic"],
+                "description": "protocols on frozen embeddings, for every pretext and the control"},
+  "knn_k": {"type": "integer", "min": 1, "default": 20,
+            "description": "neighbours that vote in the knn protocol"},
+  "control": {"type": "boolean", "default": true,
+              "description": "also evaluate randomly initialised, frozen encoders"}
 })json";
 
 constexpr const char* kScheduleSchema = R"json({
@@ -200,6 +207,20 @@ EvaluationSpec parse_evaluation(const json::value& given, const std::string& pat
         spec.schedules.push_back(std::move(entry));
     }
     spec.baseline = params.get_bool("baseline");
+    const json::array& protocols = params.get_array("protocols");
+    for (const json::value& protocol : protocols) spec.protocols.emplace_back(protocol.as_string());
+    require_unique_labels(spec.protocols, [](const std::string& name) { return name; },
+                          join(path, "protocols"));
+    spec.knn_k = static_cast<int>(params.get_int("knn_k"));
+    spec.control = params.get_bool("control");
+    for (size_t i = 0; i < spec.freeze_policies.size(); ++i) {
+        const std::string& label = spec.freeze_policies[i].label;
+        if (label == "knn" || label == "logistic" || label == "all trained") {
+            throw ManifestError(index_path(join(path, "freeze_policies"), i) + ": the label '" +
+                                label + "' is reserved for a protocol; give the policy a "
+                                "different \"name\"");
+        }
+    }
     require_unique_labels(spec.freeze_policies, [](const PluginSlot& slot) { return slot.label; },
                           join(path, "freeze_policies"));
     require_unique_labels(spec.label_budgets, [](const LabelBudget& budget) { return budget.str(); },
@@ -334,7 +355,10 @@ json::value to_json(const Manifest& manifest) {
           {"epochs", evaluation.epochs},
           {"batch_size", evaluation.batch_size},
           {"schedules", std::move(schedules)},
-          {"baseline", evaluation.baseline}}},
+          {"baseline", evaluation.baseline},
+          {"protocols", json::array(evaluation.protocols.begin(), evaluation.protocols.end())},
+          {"knn_k", evaluation.knn_k},
+          {"control", evaluation.control}}},
     };
 }
 

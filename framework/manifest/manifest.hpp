@@ -81,6 +81,15 @@ struct EvaluationSpec {
     std::vector<BudgetSchedule> schedules;
     // Whether to train the same encoder spec and head from scratch.
     bool baseline = true;
+    // Protocols on frozen embeddings ("knn", "logistic"), run for every
+    // pretext and for the control.
+    std::vector<std::string> protocols;
+    // Neighbours that vote in the "knn" protocol.
+    int knn_k = 20;
+    // Whether to evaluate each encoder spec with random frozen weights under
+    // every protocol that keeps blocks frozen: the gain a frozen random
+    // network gives by itself, which is not pretraining's.
+    bool control = true;
 
     // The epochs and batch size for `budget`.
     BudgetSchedule schedule_for(const LabelBudget& budget) const;

@@ -29,6 +29,8 @@ spdlog::logger& logger(const std::string& subsystem) {
     if (!named) {
         named = std::make_shared<spdlog::logger>(subsystem, shared_sink());
         named->set_level(spdlog::level::debug);
+        // A run's log must survive a crash or a kill: lines reach the file at once.
+        named->flush_on(spdlog::level::info);
         spdlog::register_logger(named);
     }
     return *named;

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "selfsup/errors.hpp"
+#include "selfsup/label_guard.hpp"
 
 namespace selfsup::idx {
 
@@ -144,6 +145,7 @@ Images read_images(const std::string& path) {
 }
 
 std::vector<uint8_t> read_labels(const std::string& path) {
+    detail::check_labels_allowed("IDX labels file '" + path + "'");
     Reader reader(path);
     const std::vector<uint32_t> dims = reader.read_header(kLabelsMagic, "labels");
     return reader.read_payload(dims[0]);
