@@ -38,6 +38,7 @@ Manifest load_manifest(const ManifestOptions& options) {
     json::value root = read_json_file(options.manifest_path);
     for (const std::string& assignment : options.overrides) apply_override(root, assignment);
     Manifest manifest = parse_manifest(root, options.manifest_path);
+    if (!options.pretexts.empty()) keep_pretexts(manifest, options.pretexts);
     // Plugin paths in a manifest are relative to the manifest's own folder, so
     // a manifest and the plugins beside it can move together.
     const std::filesystem::path base = std::filesystem::path(options.manifest_path).parent_path();

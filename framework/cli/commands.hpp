@@ -20,6 +20,8 @@ struct ManifestOptions {
     std::string manifest_path;
     // --set key.path=value, in the order given.
     std::vector<std::string> overrides;
+    // --pretexts a,b: only these of the manifest's pretexts; empty keeps all.
+    std::vector<std::string> pretexts;
 };
 
 int list_plugins(const CommonOptions& common, const std::optional<std::string>& kind, bool json);

@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
             ->required();
         verb->add_option("--set", manifest.overrides,
                          "override a manifest key, e.g. --set evaluation.epochs=5 (repeatable)");
+        verb->add_option("--pretexts", manifest.pretexts,
+                         "only these of the manifest's pretexts, by name: --pretexts a,b")
+            ->delimiter(',');
     };
     auto* validate = app.add_subcommand(
         "validate", "check a manifest short of training: plugins, parameters and shapes");

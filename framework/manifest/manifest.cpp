@@ -6,7 +6,10 @@
 #include <set>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "selfsup/did_you_mean.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/params.hpp"
 
@@ -310,6 +313,21 @@ json::value budget_json(const LabelBudget& budget) {
 }
 
 }  // namespace
+
+void keep_pretexts(Manifest& manifest, const std::vector<std::string>& labels) {
+    std::vector<std::string> known;
+    for (const PretextSpec& pretext : manifest.pretexts) known.push_back(pretext.slot.label);
+    for (const std::string& label : labels) {
+        if (std::find(known.begin(), known.end(), label) != known.end()) continue;
+        const std::string suggestion = closest_match(label, known);
+        throw ManifestError("--pretexts: the manifest has no pretext '" + label + "'; it has " +
+                            fmt::format("{}", fmt::join(known, ", ")) +
+                            (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+    }
+    std::erase_if(manifest.pretexts, [&](const PretextSpec& pretext) {
+        return std::find(labels.begin(), labels.end(), pretext.slot.label) == labels.end();
+    });
+}
 
 json::value to_json(const Manifest& manifest) {
     json::array pretexts;

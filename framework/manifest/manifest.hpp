@@ -114,6 +114,12 @@ struct Manifest {
 // default name. Throws ManifestError.
 Manifest parse_manifest(const boost::json::value& root, const std::string& source);
 
+// Keeps only the pretexts whose labels are in `labels`, in the manifest's
+// order: `selfsup run --pretexts a,b` reruns part of a manifest. Throws
+// ManifestError naming a label the manifest does not have, with the labels
+// it does have.
+void keep_pretexts(Manifest& manifest, const std::vector<std::string>& labels);
+
 // The manifest with every default filled in, in the manifest format: what a
 // run folder records. Slots carry their params as they are at the time (the
 // planner replaces them with the plugin's resolved parameters).

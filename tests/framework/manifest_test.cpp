@@ -253,3 +253,27 @@ TEST_CASE("two entries of one list with one label are refused", "[manifest]") {
         parse_with("evaluation", policies),
         Contains("evaluation.freeze_policies[1]") && Contains("'finetune' is used twice"));
 }
+
+TEST_CASE("keeping some pretexts by name drops the others and keeps the manifest's order",
+          "[manifest]") {
+    Manifest manifest = parse_manifest(json::parse(kFull), "full.json");
+    keep_pretexts(manifest, {"denoising_strong", "autoencoder"});
+    REQUIRE(manifest.pretexts.size() == 2);
+    CHECK(manifest.pretexts[0].slot.label == "autoencoder");
+    CHECK(manifest.pretexts[1].slot.label == "denoising_strong");
+
+    keep_pretexts(manifest, {"denoising_strong"});
+    REQUIRE(manifest.pretexts.size() == 1);
+    CHECK(manifest.pretexts[0].slot.label == "denoising_strong");
+}
+
+TEST_CASE("keeping a pretext the manifest does not have names it, the known ones and the closest",
+          "[manifest]") {
+    Manifest manifest = parse_manifest(json::parse(kFull), "full.json");
+    CHECK_THROWS_MATCHES(
+        keep_pretexts(manifest, {"autoencoder", "denoising_stong"}), ManifestError,
+        Catch::Matchers::Message(
+            "--pretexts: the manifest has no pretext 'denoising_stong'; it has autoencoder, "
+            "denoising_strong; did you mean 'denoising_strong'?"));
+    CHECK(manifest.pretexts.size() == 2);
+}
