@@ -13,7 +13,10 @@
 #include <boost/json/value.hpp>
 
 #include "conformance/conformance.hpp"
+#include "experiment/module_state.hpp"
 #include "plugins/plugin_library.hpp"
+#include "selfsup/autograd.hpp"
+#include "selfsup/module.hpp"
 #include "selfsup/tensor.hpp"
 
 namespace selfsup::conformance {
@@ -78,6 +81,47 @@ std::vector<Tensor> module_state(const Module& module);
 void perturb(const Module& module, float delta);
 // "457,280"
 std::string with_thousands(int64_t count);
+// The mean of `dst` with a different, non-zero random weight on every
+// element, so no parameter's gradient cancels out by symmetry.
+Tensor weighted_sum(const Tensor& dst, uint64_t seed);
+
+// Two checks for a module kind with a forward pass (encoders, heads): two
+// objects made with one seed hold the same state and give the same `output`
+// for `input`, and perturbing one leaves the other's state and output alone.
+// `make(seed)` makes an object; `what` names the kind ("encoder").
+template <class Object>
+void check_seeding_and_isolation(CheckList& checks,
+                                 const std::function<std::shared_ptr<Object>(uint64_t)>& make,
+                                 const Tensor& input, uint64_t seed, const std::string& what,
+                                 const std::string& output) {
+    checks.run("same seed gives the same " + what + " and " + output, true, [&] {
+        const std::shared_ptr<Object> first = make(seed + 7);
+        const std::shared_ptr<Object> second = make(seed + 7);
+        require(fingerprint(module_state(*first)) == fingerprint(module_state(*second)),
+                "two " + what + "s made with one seed have different parameters or buffers");
+        NoGradGuard no_grad;
+        require(identical(first->forward(input), second->forward(input)),
+                "two " + what + "s made with one seed give different " + output +
+                    " for one batch");
+        return std::string();
+    });
+    checks.run("two instances share no state", true, [&] {
+        const std::shared_ptr<Object> first = make(seed + 11);
+        const std::shared_ptr<Object> second = make(seed + 11);
+        const uint64_t before = fingerprint(module_state(*second));
+        NoGradGuard no_grad;
+        const Tensor expected = first->forward(input);
+        // Change everything of the first: its parameters, and its batch-norm
+        // statistics through a training-mode pass.
+        perturb(*first, 0.25f);
+        first->forward(input);
+        require(fingerprint(module_state(*second)) == before,
+                "changing one " + what + "'s parameters changed another's");
+        require(identical(second->forward(input), expected),
+                "changing one " + what + "'s parameters changed another's " + output);
+        return std::string();
+    });
+}
 
 // The checks every kind shares. `construct` makes an object from the given
 // parameters and drops it (for the parameter checks); `make_use` makes one

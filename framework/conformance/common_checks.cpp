@@ -10,6 +10,9 @@
 #include "conformance/checks.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/module.hpp"
+#include "selfsup/ops/arithmetic.hpp"
+#include "selfsup/ops/reduce.hpp"
+#include "selfsup/rng.hpp"
 
 namespace selfsup::conformance {
 
@@ -142,6 +145,13 @@ std::string with_thousands(int64_t count) {
         text += digits[i];
     }
     return text;
+}
+
+Tensor weighted_sum(const Tensor& dst, uint64_t seed) {
+    Rng rng(seed);
+    Tensor weights = Tensor::empty(dst.shape());
+    for (int64_t i = 0; i < weights.numel(); ++i) weights.data()[i] = rng.normal();
+    return ops::mean(ops::multiply(dst, weights));
 }
 
 void check_parameter_rejection(CheckList& checks, const KitPlugin& kit,

@@ -34,14 +34,6 @@ Tensor images(int64_t count, uint64_t seed) {
     return dst;
 }
 
-// A loss through which every element of `dst` gets a different, non-zero
-// weight, so no parameter's gradient cancels out by symmetry.
-Tensor weighted_sum(const Tensor& dst, uint64_t seed) {
-    Rng rng(seed);
-    Tensor weights = Tensor::empty(dst.shape());
-    for (int64_t i = 0; i < weights.numel(); ++i) weights.data()[i] = rng.normal();
-    return ops::mean(ops::multiply(dst, weights));
-}
 
 }  // namespace
 
@@ -134,35 +126,9 @@ void check_encoder(CheckList& checks, KitPlugin& kit) {
         throw CheckFailure("a batch " + wrong.shape().str() + " was accepted");
     });
 
-    checks.run("same seed gives the same encoder and embeddings", true, [&] {
-        const std::shared_ptr<Encoder> first = make(kit.plugin, kit.params, kit.seed + 7);
-        const std::shared_ptr<Encoder> second = make(kit.plugin, kit.params, kit.seed + 7);
-        require(fingerprint(module_state(*first)) == fingerprint(module_state(*second)),
-                "two encoders made with one seed have different parameters or buffers");
-        NoGradGuard no_grad;
-        const Tensor src = images(2, kit.seed);
-        require(identical(first->forward(src), second->forward(src)),
-                "two encoders made with one seed give different embeddings for one batch");
-        return "";
-    });
-
-    checks.run("two instances share no state", true, [&] {
-        const std::shared_ptr<Encoder> first = make(kit.plugin, kit.params, kit.seed + 11);
-        const std::shared_ptr<Encoder> second = make(kit.plugin, kit.params, kit.seed + 11);
-        const uint64_t before = fingerprint(module_state(*second));
-        NoGradGuard no_grad;
-        const Tensor src = images(2, kit.seed);
-        const Tensor expected = first->forward(src);
-        // Change everything of the first: its parameters, and its batch-norm
-        // statistics through a training-mode pass.
-        perturb(*first, 0.25f);
-        first->forward(src);
-        require(fingerprint(module_state(*second)) == before,
-                "changing one encoder's parameters changed another's");
-        require(identical(second->forward(src), expected),
-                "changing one encoder's parameters changed another's embeddings");
-        return "";
-    });
+    check_seeding_and_isolation<Encoder>(
+        checks, [&](uint64_t seed) { return make(kit.plugin, kit.params, seed); },
+        images(2, kit.seed), kit.seed, "encoder", "embeddings");
 
     encoder.reset();
     check_destruction(checks, kit, [&](const LoadedPlugin& plugin) -> std::function<void()> {

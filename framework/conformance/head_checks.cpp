@@ -29,12 +29,6 @@ Tensor embeddings(int64_t count, uint64_t seed) {
     return dst;
 }
 
-Tensor weighted_sum(const Tensor& dst, uint64_t seed) {
-    Rng rng(seed);
-    Tensor weights = Tensor::empty(dst.shape());
-    for (int64_t i = 0; i < weights.numel(); ++i) weights.data()[i] = rng.normal();
-    return ops::mean(ops::multiply(dst, weights));
-}
 
 }  // namespace
 
@@ -82,33 +76,9 @@ void check_head(CheckList& checks, KitPlugin& kit) {
         return "";
     });
 
-    checks.run("same seed gives the same head and logits", true, [&] {
-        const std::shared_ptr<Head> first = make(kit.plugin, kit.params, kit.seed + 7);
-        const std::shared_ptr<Head> second = make(kit.plugin, kit.params, kit.seed + 7);
-        require(fingerprint(module_state(*first)) == fingerprint(module_state(*second)),
-                "two heads made with one seed have different parameters");
-        NoGradGuard no_grad;
-        const Tensor src = embeddings(2, kit.seed);
-        require(identical(first->forward(src), second->forward(src)),
-                "two heads made with one seed give different logits for one batch");
-        return "";
-    });
-
-    checks.run("two instances share no state", true, [&] {
-        const std::shared_ptr<Head> first = make(kit.plugin, kit.params, kit.seed + 11);
-        const std::shared_ptr<Head> second = make(kit.plugin, kit.params, kit.seed + 11);
-        const uint64_t before = fingerprint(module_state(*second));
-        NoGradGuard no_grad;
-        const Tensor src = embeddings(2, kit.seed);
-        const Tensor expected = first->forward(src);
-        perturb(*first, 0.25f);
-        first->forward(src);
-        require(fingerprint(module_state(*second)) == before,
-                "changing one head's parameters changed another's");
-        require(identical(second->forward(src), expected),
-                "changing one head's parameters changed another's logits");
-        return "";
-    });
+    check_seeding_and_isolation<Head>(
+        checks, [&](uint64_t seed) { return make(kit.plugin, kit.params, seed); },
+        embeddings(2, kit.seed), kit.seed, "head", "logits");
 
     head.reset();
     check_destruction(checks, kit, [&](const LoadedPlugin& plugin) -> std::function<void()> {
