@@ -179,8 +179,10 @@ int run_manifest(const CommonOptions& common, const ManifestOptions& options,
     add_log_file(folder / "run.log");
     logger("experiment").info("running {} into {}", setup.manifest.name, folder.string());
     const RunResults results = run_experiment(setup, folder);
-    std::cout << "\n" << comparison_table(results) << "\nreport: "
-              << (folder / "report.md").string() << "\n";
+    std::cout << "\n" << comparison_table(results);
+    const std::string frozen = frozen_embedding_table(results);
+    if (!frozen.empty()) std::cout << "\nfrozen embeddings, no weight changes:\n\n" << frozen;
+    std::cout << "\nreport: " << (folder / "report.md").string() << "\n";
     return 0;
 }
 

@@ -75,8 +75,6 @@ bool all_finite(const Tensor& tensor);
 bool identical(const Tensor& a, const Tensor& b);
 // Whether any element is non-zero.
 bool any_nonzero(const Tensor& tensor);
-// The parameters, then the buffers, of `module`.
-std::vector<Tensor> module_state(const Module& module);
 // Adds `delta` to every element of every parameter of `module`, in place.
 void perturb(const Module& module, float delta);
 // "457,280"

@@ -124,12 +124,6 @@ bool any_nonzero(const Tensor& tensor) {
     return false;
 }
 
-std::vector<Tensor> module_state(const Module& module) {
-    std::vector<Tensor> tensors = module.parameters();
-    for (const NamedTensor& buffer : module.named_buffers()) tensors.push_back(buffer.tensor);
-    return tensors;
-}
-
 void perturb(const Module& module, float delta) {
     for (Tensor param : module.parameters()) {
         float* values = param.data();

@@ -8,6 +8,7 @@
 
 #include "experiment/batch_stream.hpp"
 #include "experiment/freeze.hpp"
+#include "experiment/labeled_subset.hpp"
 #include "experiment/module_state.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
@@ -32,14 +33,6 @@ std::vector<FreezeDecision> decisions_for(const ExperimentSetup& setup, const Do
                                        : FreezeDecision{std::vector<bool>(names.size(), true)});
     }
     return decisions;
-}
-
-std::vector<int32_t> labels_of(const std::vector<int64_t>& indices,
-                               const std::vector<int32_t>& labels) {
-    std::vector<int32_t> picked;
-    picked.reserve(indices.size());
-    for (int64_t index : indices) picked.push_back(labels[index]);
-    return picked;
 }
 
 double accuracy(const ExperimentSetup& setup, Encoder& encoder, Head& head,
@@ -120,7 +113,7 @@ DownstreamResult train_downstream(const ExperimentSetup& setup, const Downstream
             ++step;
             optimizer->zero_grad();
             Tensor loss = ops::softmax_cross_entropy(head->forward(encoder->forward(batch->images)),
-                                                     labels_of(batch->indices, train_labels));
+                                                     labels_at(batch->indices, train_labels));
             const float value = loss.item();
             if (!std::isfinite(value)) {
                 throw NumericalError(fmt::format(

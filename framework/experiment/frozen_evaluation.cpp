@@ -7,6 +7,7 @@
 
 #include "experiment/embeddings.hpp"
 #include "experiment/knn.hpp"
+#include "experiment/labeled_subset.hpp"
 #include "experiment/logistic.hpp"
 #include "experiment/module_state.hpp"
 #include "selfsup/errors.hpp"
@@ -15,21 +16,6 @@
 namespace selfsup {
 
 namespace {
-
-std::vector<Tensor> state_of(const Module& module) {
-    std::vector<Tensor> tensors;
-    for (const NamedTensor& param : module.named_parameters()) tensors.push_back(param.tensor);
-    for (const NamedTensor& buffer : module.named_buffers()) tensors.push_back(buffer.tensor);
-    return tensors;
-}
-
-std::vector<int32_t> labels_of(const std::vector<int64_t>& indices,
-                               const std::vector<int32_t>& labels) {
-    std::vector<int32_t> picked;
-    picked.reserve(indices.size());
-    for (int64_t index : indices) picked.push_back(labels[index]);
-    return picked;
-}
 
 double accuracy(const std::vector<int32_t>& predicted, const std::vector<int32_t>& labels) {
     int64_t correct = 0;
@@ -60,14 +46,14 @@ std::vector<DownstreamResult> evaluate_frozen(const ExperimentSetup& setup, cons
     common.seed = run.seed;
     common.encoder_parameters = encoder->parameter_count();
     for (const EncoderBlock& block : encoder->blocks()) common.frozen_blocks.push_back(block.name);
-    common.frozen_before = fingerprint(state_of(*encoder));
+    common.frozen_before = fingerprint(module_state(*encoder));
 
     std::vector<int64_t> test_indices(test_labels.size());
     std::iota(test_indices.begin(), test_indices.end(), 0);
     const Embeddings labeled = embed(*setup.dataset, *encoder, Split::kTrain, *run.labeled);
     const Embeddings test = embed(*setup.dataset, *encoder, Split::kTest, test_indices);
-    const std::vector<int32_t> labeled_labels = labels_of(*run.labeled, train_labels);
-    common.frozen_after = fingerprint(state_of(*encoder));
+    const std::vector<int32_t> labeled_labels = labels_at(*run.labeled, train_labels);
+    common.frozen_after = fingerprint(module_state(*encoder));
     const double setup_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -54,4 +54,12 @@ std::vector<int64_t> stratified_subset(const std::vector<int32_t>& labels, int n
     return chosen;
 }
 
+std::vector<int32_t> labels_at(const std::vector<int64_t>& indices,
+                               const std::vector<int32_t>& labels) {
+    std::vector<int32_t> picked;
+    picked.reserve(indices.size());
+    for (int64_t index : indices) picked.push_back(labels[index]);
+    return picked;
+}
+
 }  // namespace selfsup

@@ -16,4 +16,8 @@ namespace selfsup {
 std::vector<int64_t> stratified_subset(const std::vector<int32_t>& labels, int num_classes,
                                        int64_t budget, uint64_t seed);
 
+// The labels of the rows `indices`, in that order.
+std::vector<int32_t> labels_at(const std::vector<int64_t>& indices,
+                               const std::vector<int32_t>& labels);
+
 }  // namespace selfsup

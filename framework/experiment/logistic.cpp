@@ -26,14 +26,6 @@ Embeddings rows_of(const Embeddings& embeddings, const std::vector<int64_t>& row
     return picked;
 }
 
-std::vector<int32_t> labels_of(const std::vector<int32_t>& labels,
-                               const std::vector<int64_t>& rows) {
-    std::vector<int32_t> picked;
-    picked.reserve(rows.size());
-    for (int64_t row : rows) picked.push_back(labels[row]);
-    return picked;
-}
-
 double accuracy(const std::vector<int32_t>& predicted, const std::vector<int32_t>& labels) {
     int64_t correct = 0;
     for (size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i];
@@ -209,8 +201,8 @@ LogisticProtocolResult run_logistic_protocol(const Embeddings& labeled,
         const Standardiser standardiser = Standardiser::fit(rows_of(labeled, kept));
         const Embeddings fit_part = standardiser.apply(rows_of(labeled, kept));
         const Embeddings validation = standardiser.apply(rows_of(labeled, held_out));
-        const std::vector<int32_t> fit_labels = labels_of(labels, kept);
-        const std::vector<int32_t> validation_labels = labels_of(labels, held_out);
+        const std::vector<int32_t> fit_labels = labels_at(kept, labels);
+        const std::vector<int32_t> validation_labels = labels_at(held_out, labels);
         LogisticModel model;
         for (double l2 : grid) {
             model = fit_logistic(fit_part, fit_labels, classes, l2, &model);

@@ -23,6 +23,12 @@ void copy_named(const std::vector<NamedTensor>& from, const std::vector<NamedTen
 
 }  // namespace
 
+std::vector<Tensor> module_state(const Module& module) {
+    std::vector<Tensor> tensors = module.parameters();
+    for (const NamedTensor& buffer : module.named_buffers()) tensors.push_back(buffer.tensor);
+    return tensors;
+}
+
 void copy_state(const Module& from, Module& to) {
     copy_named(from.named_parameters(), to.named_parameters());
     copy_named(from.named_buffers(), to.named_buffers());

@@ -16,6 +16,9 @@ namespace selfsup {
 // InternalError.
 void copy_state(const Module& from, Module& to);
 
+// The parameters, then the buffers, of `module`: what a fingerprint covers.
+std::vector<Tensor> module_state(const Module& module);
+
 // A 64-bit FNV-1a hash of the tensors' bytes, in order: equal before and
 // after training exactly when nothing changed them.
 uint64_t fingerprint(const std::vector<Tensor>& tensors);

@@ -30,7 +30,7 @@ std::string gain_cell(const std::optional<Stats>& stats) {
     return stats ? signed_text(*stats) : "";
 }
 
-std::string frozen_table(const Comparison& comparison) {
+std::string frozen_rows(const Comparison& comparison) {
     std::vector<std::string> methods;
     std::vector<std::string> protocols;
     for (const Arm& arm : comparison.arms) {
@@ -59,6 +59,12 @@ std::string frozen_table(const Comparison& comparison) {
         }
         table += "\n";
     }
+    return table;
+}
+
+std::string frozen_section(const Comparison& comparison) {
+    const std::string table = frozen_rows(comparison);
+    if (table.empty()) return "";
     return "\n## Frozen embeddings: kNN and logistic regression\n\nNo encoder weight changes. "
            "kNN: the labeled images' embeddings vote for each test image (cosine similarity). "
            "Logistic: multinomial logistic regression on standardised embeddings, trained to "
@@ -253,6 +259,10 @@ std::string comparison_table(const RunResults& results) {
     return table;
 }
 
+std::string frozen_embedding_table(const RunResults& results) {
+    return frozen_rows(compare(results.rows));
+}
+
 void write_report(const RunResults& results, const std::filesystem::path& path) {
     const Comparison comparison = compare(results.rows);
     const std::filesystem::path folder = path.parent_path();
@@ -261,7 +271,7 @@ void write_report(const RunResults& results, const std::filesystem::path& path) 
         "trains on the same labeled images. Protocol: the freeze policy the encoder was "
         "fine-tuned under (\"all trained\" for the baselines).\n\n{}",
         results.experiment, comparison_table(results));
-    report += frozen_table(comparison);
+    report += frozen_section(comparison);
     report += winners(comparison);
     report += gains_table(comparison);
     report += budget_charts(comparison, folder);

@@ -17,6 +17,10 @@ namespace selfsup {
 // at the end of a run.
 std::string comparison_table(const RunResults& results);
 
+// The frozen-embedding protocols (kNN, logistic regression) by method, one
+// column per protocol and budget; empty when the run evaluated none.
+std::string frozen_embedding_table(const RunResults& results);
+
 // Writes `path` and its charts into images/ beside it.
 void write_report(const RunResults& results, const std::filesystem::path& path);
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "selfsup/errors.hpp"
+#include "selfsup/params.hpp"
 
 namespace selfsup {
 
@@ -319,26 +320,6 @@ Location locate(std::string_view text, std::size_t offset) {
     throw ManifestError(detail::concat(source, ":", at.line, ":", at.column, ": ", outcome.what));
 }
 
-const char* kind_phrase(const json::value& value) {
-    switch (value.kind()) {
-        case json::kind::null:
-            return "null";
-        case json::kind::bool_:
-            return "a boolean";
-        case json::kind::int64:
-        case json::kind::uint64:
-        case json::kind::double_:
-            return "a number";
-        case json::kind::string:
-            return "a string";
-        case json::kind::array:
-            return "an array";
-        case json::kind::object:
-            return "an object";
-    }
-    return "a value";
-}
-
 std::string read_whole_file(const std::string& path) {
     namespace fs = std::filesystem;
     // 1. Only a regular file: a directory or a FIFO would fail or block when read.
@@ -426,7 +407,7 @@ json::value read_json_file(const std::string& path) {
     json::value root = parse_json_text(text, path);
     if (!root.is_object()) {
         throw ManifestError(
-            detail::concat(path, ": the manifest must be a JSON object, got ", kind_phrase(root)));
+            detail::concat(path, ": the manifest must be a JSON object, got ", json_kind_phrase(root)));
     }
     return root;
 }
@@ -487,7 +468,7 @@ void apply_override(json::value& root, const std::string& assignment) {
         } else {
             throw ManifestError(detail::concat(source, ": cannot set '", path, "' because '",
                                                walked.empty() ? "the manifest" : walked, "' is ",
-                                               kind_phrase(*node), ", not an object"));
+                                               json_kind_phrase(*node), ", not an object"));
         }
         walked = join_path(walked, segment);
         node = child;

@@ -367,6 +367,26 @@ const char* param_type_name(ParamType type) {
     return kTypeNames.at(static_cast<std::size_t>(type));
 }
 
+const char* json_kind_phrase(const json::value& value) {
+    switch (value.kind()) {
+        case json::kind::null:
+            return "null";
+        case json::kind::bool_:
+            return "a boolean";
+        case json::kind::int64:
+        case json::kind::uint64:
+        case json::kind::double_:
+            return "a number";
+        case json::kind::string:
+            return "a string";
+        case json::kind::array:
+            return "an array";
+        case json::kind::object:
+            return "an object";
+    }
+    return "a value";
+}
+
 ParamSchema::ParamSchema() : data_(std::make_shared<const Data>()) {}
 
 ParamSchema::ParamSchema(std::shared_ptr<const Data> data) : data_(std::move(data)) {}

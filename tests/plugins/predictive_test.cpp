@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
+#include "plugins/pretext_fixtures.hpp"
 #include "selfsup/augment.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
@@ -23,42 +23,11 @@
 #include "selfsup/optim.hpp"
 
 using namespace selfsup;
+using namespace selfsup::testing;
 using Catch::Contains;
 
 namespace {
 
-// The smallest real encoder: flatten, then one linear layer to the embedding.
-class TinyEncoder : public Encoder {
-public:
-    TinyEncoder(const Shape& sample_shape, int64_t width, uint64_t seed) : width_(width) {
-        Rng rng(seed);
-        linear_ =
-            register_module("linear", std::make_shared<Linear>(sample_shape.numel(), width, rng));
-    }
-    Tensor forward(const Tensor& src) override { return linear_->forward(ops::flatten(src)); }
-    int64_t embedding_width() const override { return width_; }
-    std::vector<EncoderBlock> blocks() const override { return {{"linear", linear_}}; }
-    Linear& linear() { return *linear_; }
-
-private:
-    int64_t width_;
-    std::shared_ptr<Linear> linear_;
-};
-
-DatasetInfo image_info(int64_t height, int64_t width) {
-    DatasetInfo info;
-    info.sample_shape = Shape{1, height, width};
-    info.num_classes = 10;
-    info.train_size = 8;
-    info.test_size = 8;
-    return info;
-}
-
-std::shared_ptr<Pretext> make(const std::string& name, const std::string& params,
-                              const DatasetInfo& info, Encoder& encoder, uint64_t seed = 0) {
-    return make_pretext(testing::in_tree_plugin(name), boost::json::parse(params),
-                        "pretexts[0].params", PretextContext{info, encoder, seed});
-}
 
 // Uniform noise in [0, 1]: every quarter turn of it is a different image.
 Tensor noise_images(int64_t count, int64_t side, uint64_t seed) {
@@ -66,80 +35,6 @@ Tensor noise_images(int64_t count, int64_t side, uint64_t seed) {
     Tensor images = Tensor::empty(Shape{count, 1, side, side});
     for (int64_t i = 0; i < images.numel(); ++i) images.data()[i] = rng.uniform();
     return images;
-}
-
-// Near-binary images: one bright disk of random centre and radius on black.
-Tensor disk_images(int64_t count, uint64_t seed) {
-    Rng rng(seed);
-    Tensor images = Tensor::zeros(Shape{count, 1, 28, 28});
-    for (int64_t n = 0; n < count; ++n) {
-        const float cy = rng.uniform(9.0f, 19.0f);
-        const float cx = rng.uniform(9.0f, 19.0f);
-        const float radius = rng.uniform(5.0f, 9.0f);
-        for (int64_t y = 0; y < 28; ++y) {
-            for (int64_t x = 0; x < 28; ++x) {
-                const float d = std::hypot(static_cast<float>(y) - cy, static_cast<float>(x) - cx);
-                images.data()[(n * 28 + y) * 28 + x] = d < radius ? 1.0f : 0.0f;
-            }
-        }
-    }
-    return images;
-}
-
-// Every pixel in [0.2, 0.8], so a hidden (0) pixel is unambiguous.
-Tensor textured_images(int64_t count) {
-    Tensor images = Tensor::empty(Shape{count, 1, 28, 28});
-    for (int64_t i = 0; i < images.numel(); ++i) {
-        images.data()[i] = 0.5f + 0.3f * std::sin(0.37f * static_cast<float>(i));
-    }
-    return images;
-}
-
-std::vector<Preview> previews_of(Pretext& pretext, Encoder& encoder, const Tensor& images) {
-    NoGradGuard no_grad;
-    return pretext.previews(encoder, images);
-}
-
-Tensor preview(Pretext& pretext, Encoder& encoder, const Tensor& images, const std::string& name) {
-    for (const Preview& shown : previews_of(pretext, encoder, images)) {
-        if (shown.name == name) return shown.images;
-    }
-    FAIL("no preview named " << name);
-    return Tensor();
-}
-
-std::vector<std::string> preview_names(Pretext& pretext, Encoder& encoder, const Tensor& images) {
-    std::vector<std::string> names;
-    for (const Preview& shown : previews_of(pretext, encoder, images)) names.push_back(shown.name);
-    return names;
-}
-
-Module& module_of(Pretext& pretext, const std::string& name) {
-    const auto modules = pretext.modules();
-    REQUIRE(modules.size() == 1);
-    REQUIRE(modules[0].first == name);
-    return *modules[0].second;
-}
-
-// The loss after each of `steps` Adam steps (and before the first) at lr 1e-3
-// on one fixed batch, training the encoder and the pretext's module.
-std::vector<float> adam_losses(Pretext& pretext, Encoder& encoder, const Tensor& images,
-                               int steps) {
-    std::vector<Tensor> params = encoder.parameters();
-    for (const auto& [name, module] : pretext.modules()) {
-        for (const Tensor& param : module->parameters()) params.push_back(param);
-    }
-    Adam adam({ParamGroup{params, 1e-3f}});
-    std::vector<float> losses;
-    for (int step = 0; step <= steps; ++step) {
-        adam.zero_grad();
-        const Tensor loss = pretext.loss(encoder, images);
-        losses.push_back(loss.item());
-        if (step == steps) break;
-        loss.backward();
-        adam.step();
-    }
-    return losses;
 }
 
 std::vector<float> plane(const Tensor& batch, int64_t n) {
@@ -157,9 +52,9 @@ TEST_CASE("The rotation head is one Linear to four classes unless hidden widths 
           "[predictive]") {
     const DatasetInfo info = image_info(28, 28);
     TinyEncoder encoder(info.sample_shape, 128, 1);
-    CHECK(module_of(*make("rotation", "{}", info, encoder), "head").parameter_count() ==
+    CHECK(only_module(*make_pretext_plugin("rotation", "{}", info, encoder), "head").parameter_count() ==
           128 * 4 + 4);
-    CHECK(module_of(*make("rotation", R"({"hidden": [64, 16]})", info, encoder), "head")
+    CHECK(only_module(*make_pretext_plugin("rotation", R"({"hidden": [64, 16]})", info, encoder), "head")
               .parameter_count() == 128 * 64 + 64 + 64 * 16 + 16 + 16 * 4 + 4);
 }
 
@@ -169,7 +64,7 @@ TEST_CASE("The rotation loss starts near ln 4, a uniform guess among the four tu
     const Tensor images = noise_images(16, 28, 3);
     for (const char* params : {"{}", R"({"all_rotations": true})", R"({"hidden": [32]})"}) {
         TinyEncoder encoder(info.sample_shape, 32, 2);
-        const float loss = make("rotation", params, info, encoder, 4)->loss(encoder, images).item();
+        const float loss = make_pretext_plugin("rotation", params, info, encoder, 4)->loss(encoder, images).item();
         INFO(params << ": " << loss);
         // Small initial weights give logits within about 0.2 of each other.
         CHECK(loss == Approx(kLn4).margin(0.1));
@@ -196,8 +91,8 @@ TEST_CASE("Rotation targets are the counter-clockwise quarter turns rotate90 mak
 
     for (const char* params : {"{}", R"({"all_rotations": true})"}) {
         INFO(params);
-        auto pretext = make("rotation", params, info, encoder, 7);
-        Module& head = module_of(*pretext, "head");
+        auto pretext = make_pretext_plugin("rotation", params, info, encoder, 7);
+        Module& head = only_module(*pretext, "head");
         Tensor weight = head.parameters()[0];
         std::fill_n(weight.data(), weight.numel(), 0.0f);
         std::fill_n(head.parameters()[1].data(), 4, 0.0f);
@@ -219,7 +114,7 @@ TEST_CASE("Each rotated image is its input turned by a whole number of quarter t
     const Tensor images = noise_images(64, 8, 9);
 
     SECTION("one random turn per image, every turn drawn in a batch of 64") {
-        auto pretext = make("rotation", "{}", info, encoder, 3);
+        auto pretext = make_pretext_plugin("rotation", "{}", info, encoder, 3);
         CHECK(preview_names(*pretext, encoder, images) ==
               std::vector<std::string>{"input", "rotated"});
         const Tensor rotated = preview(*pretext, encoder, images, "rotated");
@@ -241,7 +136,7 @@ TEST_CASE("Each rotated image is its input turned by a whole number of quarter t
         CHECK(seen.size() == 4);
     }
     SECTION("all_rotations shows each image in every turn") {
-        auto pretext = make("rotation", R"({"all_rotations": true})", info, encoder, 3);
+        auto pretext = make_pretext_plugin("rotation", R"({"all_rotations": true})", info, encoder, 3);
         const std::vector<Preview> shown = previews_of(*pretext, encoder, images);
         REQUIRE(preview_names(*pretext, encoder, images) ==
                 std::vector<std::string>{"input", "rotated 90", "rotated 180", "rotated 270"});
@@ -251,7 +146,7 @@ TEST_CASE("Each rotated image is its input turned by a whole number of quarter t
         }
     }
     SECTION("the augmentation runs before the turn") {
-        auto pretext = make("rotation",
+        auto pretext = make_pretext_plugin("rotation",
                             R"({"all_rotations": true, "augment": [{"type": "hflip", "p": 1}]})",
                             info, encoder, 3);
         const std::vector<Preview> shown = previews_of(*pretext, encoder, images);
@@ -274,7 +169,7 @@ TEST_CASE("Twenty Adam steps on one batch more than halve the rotation loss",
     for (const char* params :
          {R"({"all_rotations": true})", R"({"all_rotations": true, "hidden": [64]})"}) {
         TinyEncoder encoder(info.sample_shape, 32, 5);
-        auto pretext = make("rotation", params, info, encoder, 6);
+        auto pretext = make_pretext_plugin("rotation", params, info, encoder, 6);
         const std::vector<float> losses = adam_losses(*pretext, encoder, images, 20);
         INFO(params << ": loss " << losses.front() << " -> " << losses.back());
         CHECK(losses.front() == Approx(kLn4).margin(0.1));
@@ -291,7 +186,7 @@ TEST_CASE("Sixty Adam steps with random turns bring the rotation loss below half
     const Tensor images = noise_images(8, 28, 11);
     for (const char* params : {"{}", R"({"hidden": [64]})"}) {
         TinyEncoder encoder(info.sample_shape, 32, 5);
-        auto pretext = make("rotation", params, info, encoder, 6);
+        auto pretext = make_pretext_plugin("rotation", params, info, encoder, 6);
         const std::vector<float> losses = adam_losses(*pretext, encoder, images, 60);
         double last_ten = 0.0;
         for (size_t i = losses.size() - 10; i < losses.size(); ++i) last_ten += losses[i] / 10.0;
@@ -305,7 +200,7 @@ TEST_CASE("One seed gives one rotation loss, another seed another", "[predictive
     TinyEncoder encoder(info.sample_shape, 32, 1);
     const Tensor images = noise_images(16, 28, 2);
     const auto first_loss = [&](uint64_t seed) {
-        return make("rotation", R"({"augment": [{"type": "translate"}]})", info, encoder, seed)
+        return make_pretext_plugin("rotation", R"({"augment": [{"type": "translate"}]})", info, encoder, seed)
             ->loss(encoder, images)
             .item();
     };
@@ -320,25 +215,25 @@ TEST_CASE("The rotation pretext refuses settings that cannot work", "[predictive
     SECTION("non-square images") {
         const DatasetInfo wide = image_info(28, 32);
         TinyEncoder wide_encoder(wide.sample_shape, 32, 1);
-        const auto build = [&] { make("rotation", "{}", wide, wide_encoder); };
+        const auto build = [&] { make_pretext_plugin("rotation", "{}", wide, wide_encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Contains("pretexts[0]: ") && Contains("90 degrees") &&
                                        Contains("needs square images") &&
                                        Contains("28 high and 32 wide"));
     }
     SECTION("a hidden width of 0") {
-        const auto build = [&] { make("rotation", R"({"hidden": [16, 0]})", info, encoder); };
+        const auto build = [&] { make_pretext_plugin("rotation", R"({"hidden": [16, 0]})", info, encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Contains("pretexts[0].params.hidden[1]"));
     }
     SECTION("all_rotations that is not a boolean") {
-        const auto build = [&] { make("rotation", R"({"all_rotations": 1})", info, encoder); };
+        const auto build = [&] { make_pretext_plugin("rotation", R"({"all_rotations": 1})", info, encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Contains("pretexts[0].params.all_rotations"));
     }
     SECTION("rotate90 in the augmentation") {
         const auto build = [&] {
-            make("rotation", R"({"augment": [{"type": "hflip"}, {"type": "rotate90"}]})", info,
+            make_pretext_plugin("rotation", R"({"augment": [{"type": "hflip"}, {"type": "rotate90"}]})", info,
                  encoder);
         };
         CHECK_THROWS_AS(build(), ManifestError);
@@ -348,20 +243,20 @@ TEST_CASE("The rotation pretext refuses settings that cannot work", "[predictive
     }
     SECTION("an augmentation the pipeline does not know") {
         const auto build = [&] {
-            make("rotation", R"({"augment": [{"type": "hflop"}]})", info, encoder);
+            make_pretext_plugin("rotation", R"({"augment": [{"type": "hflop"}]})", info, encoder);
         };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(),
                           Contains("pretexts[0].params.augment[0]") && Contains("hflip"));
     }
     SECTION("a misspelt parameter") {
-        const auto build = [&] { make("rotation", R"({"all_rotation": true})", info, encoder); };
+        const auto build = [&] { make_pretext_plugin("rotation", R"({"all_rotation": true})", info, encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Contains("pretexts[0].params.all_rotation") &&
                                        Contains("all_rotations"));
     }
     SECTION("images of another shape than the dataset's") {
-        auto pretext = make("rotation", "{}", info, encoder);
+        auto pretext = make_pretext_plugin("rotation", "{}", info, encoder);
         const Tensor wrong = Tensor::zeros(Shape{2, 1, 14, 14});
         CHECK_THROWS_AS(pretext->loss(encoder, wrong), ShapeError);
         CHECK_THROWS_WITH(pretext->loss(encoder, wrong),
@@ -390,7 +285,7 @@ TEST_CASE("Masked hides exactly round(mask_ratio * patches) whole patches per im
                           {R"({"patch_size": 2, "mask_ratio": 0.9, "fill": 0.1})", 2, 176, 0.1f}};
     for (const Case& c : cases) {
         INFO(c.params);
-        auto pretext = make("masked", c.params, info, encoder, 13);
+        auto pretext = make_pretext_plugin("masked", c.params, info, encoder, 13);
         REQUIRE(preview_names(*pretext, encoder, images) ==
                 std::vector<std::string>{"input", "corrupted", "reconstruction"});
         const Tensor corrupted = preview(*pretext, encoder, images, "corrupted");
@@ -431,9 +326,9 @@ TEST_CASE("The masked loss counts only the hidden patches", "[predictive]") {
     const Tensor images = textured_images(4);
     // Twins made with one seed hide the same patches.
     const Tensor corrupted =
-        preview(*make("masked", "{}", info, encoder, 21), encoder, images, "corrupted");
+        preview(*make_pretext_plugin("masked", "{}", info, encoder, 21), encoder, images, "corrupted");
     const auto loss_of = [&](const std::string& params, const Tensor& batch) {
-        return make("masked", params, info, encoder, 21)->loss(encoder, batch).item();
+        return make_pretext_plugin("masked", params, info, encoder, 21)->loss(encoder, batch).item();
     };
 
     SECTION("visible pixels do not change it") {
@@ -453,12 +348,12 @@ TEST_CASE("The masked loss counts only the hidden patches", "[predictive]") {
         CHECK(std::fabs(loss_of("{}", hidden_changed) - loss_of("{}", images)) > 0.01f);
     }
     SECTION("it equals BCE averaged by hand over the hidden pixels") {
-        auto masked = make("masked", "{}", info, encoder, 21);
+        auto masked = make_pretext_plugin("masked", "{}", info, encoder, 21);
         const float loss = masked->loss(encoder, images).item();
         Tensor logits;
         {
             NoGradGuard no_grad;
-            logits = module_of(*masked, "decoder").forward(encoder.forward(images));
+            logits = only_module(*masked, "decoder").forward(encoder.forward(images));
         }
         double total = 0.0;
         int64_t count = 0;
@@ -481,7 +376,7 @@ TEST_CASE("Twenty Adam steps on one batch lower the masked loss by a fifth", "[p
     const Tensor images = disk_images(8, 4);
     for (const char* params : {"{}", R"({"decoder": "mlp", "mask_ratio": 0.5})"}) {
         TinyEncoder encoder(info.sample_shape, 32, 5);
-        auto pretext = make("masked", params, info, encoder, 6);
+        auto pretext = make_pretext_plugin("masked", params, info, encoder, 6);
         const std::vector<float> losses = adam_losses(*pretext, encoder, images, 20);
         INFO(params << ": loss " << losses.front() << " -> " << losses.back());
         CHECK(losses.back() < 0.8f * losses.front());
@@ -493,7 +388,7 @@ TEST_CASE("One seed gives one masked loss, another seed another", "[predictive]"
     TinyEncoder encoder(info.sample_shape, 32, 1);
     const Tensor images = disk_images(8, 2);
     const auto first_loss = [&](uint64_t seed) {
-        return make("masked", "{}", info, encoder, seed)->loss(encoder, images).item();
+        return make_pretext_plugin("masked", "{}", info, encoder, seed)->loss(encoder, images).item();
     };
     CHECK(first_loss(5) == first_loss(5));
     CHECK(first_loss(5) != first_loss(6));
@@ -503,7 +398,7 @@ TEST_CASE("The masked pretext refuses settings that cannot work", "[predictive]"
     const DatasetInfo info = image_info(28, 28);
     TinyEncoder encoder(info.sample_shape, 32, 1);
     const auto refused = [&](const std::string& params) {
-        return [&info, &encoder, params] { make("masked", params, info, encoder); };
+        return [&info, &encoder, params] { make_pretext_plugin("masked", params, info, encoder); };
     };
 
     SECTION("a patch size that does not divide the image") {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
+#include "plugins/pretext_fixtures.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/layers.hpp"
@@ -24,100 +24,16 @@
 #include "selfsup/optim.hpp"
 
 using namespace selfsup;
+using namespace selfsup::testing;
 
 namespace {
 
-// The smallest real encoder: flatten, then one linear layer to the embedding.
-class TinyEncoder : public Encoder {
-public:
-    TinyEncoder(const Shape& sample_shape, int64_t width, uint64_t seed) : width_(width) {
-        Rng rng(seed);
-        linear_ =
-            register_module("linear", std::make_shared<Linear>(sample_shape.numel(), width, rng));
-    }
-    Tensor forward(const Tensor& src) override { return linear_->forward(ops::flatten(src)); }
-    int64_t embedding_width() const override { return width_; }
-    std::vector<EncoderBlock> blocks() const override { return {{"linear", linear_}}; }
-    Linear& linear() { return *linear_; }
-
-private:
-    int64_t width_;
-    std::shared_ptr<Linear> linear_;
-};
 
 const LoadedPlugin& plugin(const std::string& name) { return testing::in_tree_plugin(name); }
-
-DatasetInfo image_info(int64_t height = 28, int64_t width = 28) {
-    DatasetInfo info;
-    info.sample_shape = Shape{1, height, width};
-    info.num_classes = 10;
-    info.train_size = 8;
-    info.test_size = 8;
-    return info;
-}
-
-std::shared_ptr<Pretext> make(const std::string& name, const std::string& params,
-                              const DatasetInfo& info, Encoder& encoder, uint64_t seed = 0) {
-    return make_pretext(plugin(name), boost::json::parse(params), "pretexts[0].params",
-                        PretextContext{info, encoder, seed});
-}
-
-// Near-binary images: one bright disk of random centre and radius on black,
-// so BCE can fall well below its starting value.
-Tensor disk_images(int64_t count, uint64_t seed) {
-    Rng rng(seed);
-    Tensor images = Tensor::zeros(Shape{count, 1, 28, 28});
-    float* data = images.data();
-    for (int64_t n = 0; n < count; ++n) {
-        const float cy = rng.uniform(9.0f, 19.0f);
-        const float cx = rng.uniform(9.0f, 19.0f);
-        const float radius = rng.uniform(5.0f, 9.0f);
-        for (int64_t y = 0; y < 28; ++y) {
-            for (int64_t x = 0; x < 28; ++x) {
-                const float d = std::hypot(static_cast<float>(y) - cy, static_cast<float>(x) - cx);
-                data[(n * 28 + y) * 28 + x] = d < radius ? 1.0f : 0.0f;
-            }
-        }
-    }
-    return images;
-}
-
-// Images with every pixel in [0.2, 0.8], so a blanked (0) pixel is unambiguous.
-Tensor textured_images(int64_t count) {
-    Tensor images = Tensor::empty(Shape{count, 1, 28, 28});
-    float* data = images.data();
-    for (int64_t i = 0; i < images.numel(); ++i) {
-        data[i] = 0.5f + 0.3f * std::sin(0.37f * static_cast<float>(i));
-    }
-    return images;
-}
-
-Tensor preview(Pretext& pretext, Encoder& encoder, const Tensor& images, const std::string& name) {
-    NoGradGuard no_grad;
-    for (const Preview& shown : pretext.previews(encoder, images)) {
-        if (shown.name == name) return shown.images;
-    }
-    FAIL("no preview named " << name);
-    return Tensor();
-}
-
-std::vector<std::string> preview_names(Pretext& pretext, Encoder& encoder, const Tensor& images) {
-    NoGradGuard no_grad;
-    std::vector<std::string> names;
-    for (const Preview& shown : pretext.previews(encoder, images)) names.push_back(shown.name);
-    return names;
-}
 
 int64_t count_equal(const Tensor& tensor, float value) {
     const std::vector<float> values = tensor.to_vector();
     return std::count(values.begin(), values.end(), value);
-}
-
-Module& decoder_of(Pretext& pretext) {
-    const auto modules = pretext.modules();
-    REQUIRE(modules.size() == 1);
-    REQUIRE(modules[0].first == "decoder");
-    return *modules[0].second;
 }
 
 // Restores the default log sink when a test ends, however it ends.
@@ -136,8 +52,8 @@ TEST_CASE("The default conv decoder is the reference decoder D", "[pretexts]") {
     const DatasetInfo info = image_info();
     TinyEncoder encoder(info.sample_shape, 128, 1);
     for (const char* name : kPretexts) {
-        auto pretext = make(name, "{}", info, encoder);
-        CHECK(decoder_of(*pretext).parameter_count() ==
+        auto pretext = make_pretext_plugin(name, "{}", info, encoder);
+        CHECK(only_module(*pretext, "decoder").parameter_count() ==
               3136 * 128 + 3136 + 64 * 32 * 16 + 32 + 32 * 1 * 16 + 1);
     }
 }
@@ -146,8 +62,8 @@ TEST_CASE("The autoencoder trains the reference encoder E through the conv plugi
     const DatasetInfo info = image_info();
     const auto encoder = make_encoder(plugin("conv"), boost::json::object(), "encoder.params",
                                       EncoderContext{info.sample_shape, 1});
-    auto pretext = make("autoencoder", "{}", info, *encoder);
-    CHECK(decoder_of(*pretext).parameter_count() ==
+    auto pretext = make_pretext_plugin("autoencoder", "{}", info, *encoder);
+    CHECK(only_module(*pretext, "decoder").parameter_count() ==
           3136 * 128 + 3136 + 64 * 32 * 16 + 32 + 32 * 1 * 16 + 1);
 
     const Tensor loss = pretext->loss(*encoder, disk_images(8, 12));
@@ -163,10 +79,10 @@ TEST_CASE("The autoencoder trains the reference encoder E through the conv plugi
 TEST_CASE("The mlp and upsample decoders have the documented layers", "[pretexts]") {
     const DatasetInfo info = image_info();
     TinyEncoder encoder(info.sample_shape, 128, 1);
-    auto mlp = make("autoencoder", R"({"decoder": "mlp"})", info, encoder);
-    CHECK(decoder_of(*mlp).parameter_count() == 128 * 512 + 512 + 512 * 784 + 784);
-    auto upsample = make("autoencoder", R"({"decoder": "upsample"})", info, encoder);
-    CHECK(decoder_of(*upsample).parameter_count() ==
+    auto mlp = make_pretext_plugin("autoencoder", R"({"decoder": "mlp"})", info, encoder);
+    CHECK(only_module(*mlp, "decoder").parameter_count() == 128 * 512 + 512 + 512 * 784 + 784);
+    auto upsample = make_pretext_plugin("autoencoder", R"({"decoder": "upsample"})", info, encoder);
+    CHECK(only_module(*upsample, "decoder").parameter_count() ==
           3136 * 128 + 3136 + 64 * 32 * 9 + 32 + 32 * 1 * 9 + 1);
 
     const Tensor images = disk_images(4, 2);
@@ -182,7 +98,7 @@ TEST_CASE("Every reconstruction pretext gives a finite scalar loss", "[pretexts]
     TinyEncoder encoder(info.sample_shape, 128, 1);
     const Tensor images = disk_images(8, 3);
     for (const char* name : kPretexts) {
-        auto pretext = make(name, "{}", info, encoder);
+        auto pretext = make_pretext_plugin(name, "{}", info, encoder);
         const Tensor loss = pretext->loss(encoder, images);
         INFO(name);
         CHECK(loss.rank() == 0);
@@ -197,9 +113,9 @@ TEST_CASE("Thirty Adam steps on one batch lower every reconstruction loss by a f
     const Tensor images = disk_images(8, 4);
     for (const char* name : kPretexts) {
         TinyEncoder encoder(info.sample_shape, 32, 5);
-        auto pretext = make(name, "{}", info, encoder, 6);
+        auto pretext = make_pretext_plugin(name, "{}", info, encoder, 6);
         std::vector<Tensor> params = encoder.parameters();
-        for (const Tensor& param : decoder_of(*pretext).parameters()) params.push_back(param);
+        for (const Tensor& param : only_module(*pretext, "decoder").parameters()) params.push_back(param);
         Adam adam({ParamGroup{params, 1e-3f}});
 
         float first = 0.0f;
@@ -227,7 +143,7 @@ TEST_CASE("Gaussian denoising noise has the requested standard deviation", "[pre
     const Tensor grey = Tensor::full(Shape{8, 1, 28, 28}, 0.5f);
 
     SECTION("at level 0.1 clipping is negligible, so the std is the level") {
-        auto pretext = make("denoising", R"({"level": 0.1})", info, encoder);
+        auto pretext = make_pretext_plugin("denoising", R"({"level": 0.1})", info, encoder);
         const std::vector<float> values = preview(*pretext, encoder, grey, "corrupted").to_vector();
         double mean = 0.0;
         for (float value : values) mean += value;
@@ -240,7 +156,7 @@ TEST_CASE("Gaussian denoising noise has the requested standard deviation", "[pre
         CHECK(stddev == Approx(0.1).margin(0.005));
     }
     SECTION("at the default level 0.3 values are clipped to the image range") {
-        auto pretext = make("denoising", "{}", info, encoder);
+        auto pretext = make_pretext_plugin("denoising", "{}", info, encoder);
         const Tensor noisy = preview(*pretext, encoder, grey, "corrupted");
         const std::vector<float> values = noisy.to_vector();
         CHECK(*std::min_element(values.begin(), values.end()) == 0.0f);
@@ -259,13 +175,13 @@ TEST_CASE("Masking and salt-and-pepper noise hit about a fraction level of the p
     const Tensor grey = Tensor::full(Shape{8, 1, 28, 28}, 0.5f);
     const double pixels = 8.0 * 28 * 28;
 
-    auto masking = make("denoising", R"({"noise": "masking", "level": 0.3})", info, encoder);
+    auto masking = make_pretext_plugin("denoising", R"({"noise": "masking", "level": 0.3})", info, encoder);
     const Tensor masked = preview(*masking, encoder, grey, "corrupted");
     // The binomial standard error of the fraction is 0.006.
     CHECK(count_equal(masked, 0.0f) / pixels == Approx(0.3).margin(0.02));
     CHECK(count_equal(masked, 0.0f) + count_equal(masked, 0.5f) == 8 * 28 * 28);
 
-    auto salt = make("denoising", R"({"noise": "salt_and_pepper", "level": 0.3})", info, encoder);
+    auto salt = make_pretext_plugin("denoising", R"({"noise": "salt_and_pepper", "level": 0.3})", info, encoder);
     const Tensor salted = preview(*salt, encoder, grey, "corrupted");
     const int64_t black = count_equal(salted, 0.0f);
     const int64_t white = count_equal(salted, 1.0f);
@@ -278,8 +194,8 @@ TEST_CASE("Each step draws a new corruption and one seed replays the same ones",
     const DatasetInfo info = image_info();
     TinyEncoder encoder(info.sample_shape, 32, 1);
     const Tensor images = textured_images(4);
-    auto first = make("inpainting", "{}", info, encoder, 11);
-    auto twin = make("inpainting", "{}", info, encoder, 11);
+    auto first = make_pretext_plugin("inpainting", "{}", info, encoder, 11);
+    auto twin = make_pretext_plugin("inpainting", "{}", info, encoder, 11);
     const std::vector<float> step1 = preview(*first, encoder, images, "corrupted").to_vector();
     const std::vector<float> step2 = preview(*first, encoder, images, "corrupted").to_vector();
     CHECK(step1 != step2);
@@ -291,7 +207,7 @@ TEST_CASE("Inpainting blanks exactly squares times size squared pixels", "[prete
     TinyEncoder encoder(info.sample_shape, 32, 1);
     const Tensor images = textured_images(8);
 
-    auto one = make("inpainting", "{}", info, encoder);
+    auto one = make_pretext_plugin("inpainting", "{}", info, encoder);
     const Tensor blanked = preview(*one, encoder, images, "corrupted");
     for (int64_t n = 0; n < 8; ++n) {
         const Tensor image = blanked.alias(Shape{28, 28}, n * 784);
@@ -313,7 +229,7 @@ TEST_CASE("Inpainting blanks exactly squares times size squared pixels", "[prete
         CHECK(right - left + 1 == 12);
     }
 
-    auto three = make("inpainting", R"({"squares": 3, "square_size": 4})", info, encoder);
+    auto three = make_pretext_plugin("inpainting", R"({"squares": 3, "square_size": 4})", info, encoder);
     const Tensor several = preview(*three, encoder, images, "corrupted");
     const int64_t zeros = count_equal(several, 0.0f);
     // Overlaps can only lose pixels, never add them.
@@ -329,7 +245,7 @@ TEST_CASE("The masked inpainting loss is the mean over the blanked pixels only",
     std::fill_n(encoder.linear().weight().data(), encoder.linear().weight().numel(), 0.0f);
 
     const Tensor images = textured_images(4);
-    auto finder = make("inpainting", R"({"loss_region": "masked"})", info, encoder, 21);
+    auto finder = make_pretext_plugin("inpainting", R"({"loss_region": "masked"})", info, encoder, 21);
     const Tensor blanked = preview(*finder, encoder, images, "corrupted");
     // The same batch with every pixel outside the squares set to white.
     Tensor changed = images.clone();
@@ -339,7 +255,7 @@ TEST_CASE("The masked inpainting loss is the mean over the blanked pixels only",
     }
     // Twins made with one seed draw the same squares.
     const auto loss_of = [&](const std::string& params, const Tensor& batch) {
-        return make("inpainting", params, info, encoder, 21)->loss(encoder, batch).item();
+        return make_pretext_plugin("inpainting", params, info, encoder, 21)->loss(encoder, batch).item();
     };
 
     SECTION("pixels outside the squares do not change it") {
@@ -353,12 +269,12 @@ TEST_CASE("The masked inpainting loss is the mean over the blanked pixels only",
               loss_of(R"({"loss": "mse"})", images) + 0.01f);
     }
     SECTION("it equals BCE averaged by hand over the blanked pixels") {
-        auto masked = make("inpainting", R"({"loss_region": "masked"})", info, encoder, 21);
+        auto masked = make_pretext_plugin("inpainting", R"({"loss_region": "masked"})", info, encoder, 21);
         const float loss = masked->loss(encoder, images).item();
         Tensor logits;
         {
             NoGradGuard no_grad;
-            logits = decoder_of(*masked).forward(encoder.forward(images));
+            logits = only_module(*masked, "decoder").forward(encoder.forward(images));
         }
         // softplus(x) - x t, over the blanked pixels, divided by their count.
         double total = 0.0;
@@ -385,8 +301,8 @@ TEST_CASE("The masked inpainting loss has the gradient finite differences give",
     for (const char* params :
          {R"({"loss_region": "masked"})", R"({"loss_region": "masked", "loss": "mse"})"}) {
         const auto loss_with_shift = [&](float shift, float* grad) {
-            auto pretext = make("inpainting", params, info, encoder, 31);
-            Tensor bias = decoder_of(*pretext).named_parameters().back().tensor;
+            auto pretext = make_pretext_plugin("inpainting", params, info, encoder, 31);
+            Tensor bias = only_module(*pretext, "decoder").named_parameters().back().tensor;
             REQUIRE(bias.numel() == 1);
             bias.data()[0] += shift;
             const Tensor loss = pretext->loss(encoder, images);
@@ -418,7 +334,7 @@ TEST_CASE("Previews have the batch's shape and lie in the image range", "[pretex
                                    R"({"output_activation": "linear", "loss": "mse"})"};
     for (const char* name : kPretexts) {
         for (const char* params : outputs) {
-            auto pretext = make(name, params, info, encoder);
+            auto pretext = make_pretext_plugin(name, params, info, encoder);
             INFO(name << " " << params);
             const std::vector<std::string> expected =
                 std::string(name) == "autoencoder"
@@ -445,7 +361,7 @@ TEST_CASE("A tanh output says in the log that inputs are rescaled", "[pretexts]"
     const DatasetInfo info = image_info();
     TinyEncoder encoder(info.sample_shape, 32, 1);
     auto pretext =
-        make("denoising", R"({"output_activation": "tanh", "loss": "mse"})", info, encoder);
+        make_pretext_plugin("denoising", R"({"output_activation": "tanh", "loss": "mse"})", info, encoder);
     REQUIRE(messages.size() == 1);
     CHECK_THAT(messages[0], Catch::Contains("denoising") && Catch::Contains("rescaled") &&
                                 Catch::Contains("[-1, 1]"));
@@ -458,9 +374,9 @@ TEST_CASE("An overcomplete bottleneck is reported as a warning", "[pretexts]") {
     });
     const DatasetInfo info = image_info(4, 4);
     TinyEncoder wide(info.sample_shape, 16, 1);
-    make("autoencoder", "{}", info, wide);
+    make_pretext_plugin("autoencoder", "{}", info, wide);
     TinyEncoder narrow(info.sample_shape, 8, 1);
-    make("autoencoder", "{}", info, narrow);
+    make_pretext_plugin("autoencoder", "{}", info, narrow);
     REQUIRE(warnings.size() == 1);
     CHECK_THAT(warnings[0], Catch::Contains("overcomplete") && Catch::Contains("identity"));
 }
@@ -471,7 +387,7 @@ TEST_CASE("Reconstruction pretexts refuse settings that cannot work", "[pretexts
 
     SECTION("a relu output") {
         const auto build = [&] {
-            make("autoencoder", R"({"output_activation": "relu", "loss": "mse"})", info, encoder);
+            make_pretext_plugin("autoencoder", R"({"output_activation": "relu", "loss": "mse"})", info, encoder);
         };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Catch::Contains("pretexts[0].params.output_activation") &&
@@ -482,7 +398,7 @@ TEST_CASE("Reconstruction pretexts refuse settings that cannot work", "[pretexts
         for (const char* activation : {"linear", "tanh"}) {
             const std::string params =
                 std::string(R"({"output_activation": ")") + activation + R"("})";
-            const auto build = [&] { make("denoising", params, info, encoder); };
+            const auto build = [&] { make_pretext_plugin("denoising", params, info, encoder); };
             CHECK_THROWS_AS(build(), ManifestError);
             CHECK_THROWS_WITH(build(), Catch::Contains("pretexts[0].params.loss") &&
                                            Catch::Contains("needs predictions in [0, 1]") &&
@@ -490,7 +406,7 @@ TEST_CASE("Reconstruction pretexts refuse settings that cannot work", "[pretexts
         }
     }
     SECTION("a start size that does not double to the image size") {
-        auto pretext = make("autoencoder", R"({"decoder_start_size": 6})", info, encoder);
+        auto pretext = make_pretext_plugin("autoencoder", R"({"decoder_start_size": 6})", info, encoder);
         const Tensor images = disk_images(8, 1);
         CHECK_THROWS_AS(pretext->loss(encoder, images), ShapeError);
         CHECK_THROWS_WITH(pretext->loss(encoder, images),
@@ -500,7 +416,7 @@ TEST_CASE("Reconstruction pretexts refuse settings that cannot work", "[pretexts
     SECTION("an image size the decoder cannot halve") {
         const DatasetInfo odd = image_info(30, 30);
         TinyEncoder odd_encoder(odd.sample_shape, 32, 1);
-        const auto build = [&] { make("inpainting", "{}", odd, odd_encoder); };
+        const auto build = [&] { make_pretext_plugin("inpainting", "{}", odd, odd_encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Catch::Contains("decoder_channels") &&
                                        Catch::Contains("30x30") &&
@@ -508,21 +424,21 @@ TEST_CASE("Reconstruction pretexts refuse settings that cannot work", "[pretexts
                                        Catch::Contains("decoder_start_size"));
     }
     SECTION("a square larger than the image") {
-        const auto build = [&] { make("inpainting", R"({"square_size": 29})", info, encoder); };
+        const auto build = [&] { make_pretext_plugin("inpainting", R"({"square_size": 29})", info, encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Catch::Contains("pretexts[0].params.square_size") &&
                                        Catch::Contains("does not fit") &&
                                        Catch::Contains("at most 28"));
     }
     SECTION("an unknown parameter") {
-        const auto build = [&] { make("denoising", R"({"nosie": "masking"})", info, encoder); };
+        const auto build = [&] { make_pretext_plugin("denoising", R"({"nosie": "masking"})", info, encoder); };
         CHECK_THROWS_AS(build(), ManifestError);
         CHECK_THROWS_WITH(build(), Catch::Contains("pretexts[0].params.nosie") &&
                                        Catch::Contains("unknown parameter") &&
                                        Catch::Contains("noise"));
     }
     SECTION("images of another shape than the dataset's") {
-        auto pretext = make("autoencoder", "{}", info, encoder);
+        auto pretext = make_pretext_plugin("autoencoder", "{}", info, encoder);
         const Tensor wrong = Tensor::zeros(Shape{2, 3, 28, 28});
         CHECK_THROWS_AS(pretext->loss(encoder, wrong), ShapeError);
         CHECK_THROWS_WITH(pretext->loss(encoder, wrong),

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "plugins/in_tree_plugin.hpp"
 #include "plugins/plugin_library.hpp"
+#include "plugins/pretext_fixtures.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
 #include "selfsup/layers.hpp"
@@ -20,93 +20,13 @@
 #include "selfsup/optim.hpp"
 
 using namespace selfsup;
+using namespace selfsup::testing;
 
 namespace {
 
-// Flatten, then one linear layer to the embedding. It notes its first bias
-// on every forward pass, which shows the state byol's target runs with (the
-// first pass of a loss) and the online state (the second). A bias, because
-// every image gives it a gradient; a corner pixel's weight may get none.
-class TinyEncoder : public Encoder {
-public:
-    TinyEncoder(const Shape& sample_shape, int64_t width, uint64_t seed) : width_(width) {
-        Rng rng(seed);
-        linear_ =
-            register_module("linear", std::make_shared<Linear>(sample_shape.numel(), width, rng));
-    }
-    Tensor forward(const Tensor& src) override {
-        first_biases_seen.push_back(linear_->bias().data()[0]);
-        return linear_->forward(ops::flatten(src));
-    }
-    int64_t embedding_width() const override { return width_; }
-    std::vector<EncoderBlock> blocks() const override { return {{"linear", linear_}}; }
-    float first_bias() { return linear_->bias().data()[0]; }
-
-    std::vector<float> first_biases_seen;
-
-private:
-    int64_t width_;
-    std::shared_ptr<Linear> linear_;
-};
-
-DatasetInfo image_info() {
-    DatasetInfo info;
-    info.sample_shape = Shape{1, 28, 28};
-    info.num_classes = 10;
-    info.train_size = 16;
-    info.test_size = 16;
-    return info;
-}
-
 std::shared_ptr<Pretext> make(const std::string& name, const std::string& params, Encoder& encoder,
                               uint64_t seed = 0) {
-    return make_pretext(testing::in_tree_plugin(name), boost::json::parse(params),
-                        "pretexts[0].params", PretextContext{image_info(), encoder, seed});
-}
-
-// One bright disk of random centre and radius on black per image.
-Tensor disk_images(int64_t count, uint64_t seed) {
-    Rng rng(seed);
-    Tensor images = Tensor::zeros(Shape{count, 1, 28, 28});
-    float* data = images.data();
-    for (int64_t n = 0; n < count; ++n) {
-        const float cy = rng.uniform(8.0f, 20.0f);
-        const float cx = rng.uniform(8.0f, 20.0f);
-        const float radius = rng.uniform(3.0f, 8.0f);
-        for (int64_t y = 0; y < 28; ++y) {
-            for (int64_t x = 0; x < 28; ++x) {
-                const float d = std::hypot(static_cast<float>(y) - cy, static_cast<float>(x) - cx);
-                data[(n * 28 + y) * 28 + x] = d < radius ? 1.0f : 0.0f;
-            }
-        }
-    }
-    return images;
-}
-
-std::vector<Tensor> trainable(Encoder& encoder, Pretext& pretext) {
-    std::vector<Tensor> params = encoder.parameters();
-    for (const auto& [name, module] : pretext.modules()) {
-        for (const Tensor& param : module->parameters()) params.push_back(param);
-    }
-    return params;
-}
-
-// The loss before and after `steps` Adam steps (lr 1e-3) on one batch.
-std::pair<float, float> train(Pretext& pretext, Encoder& encoder, const Tensor& images, int steps) {
-    Adam adam({ParamGroup{trainable(encoder, pretext), 1e-3f}});
-    float first = 0.0f;
-    float last = 0.0f;
-    for (int step = 0; step <= steps; ++step) {
-        adam.zero_grad();
-        const Tensor loss = pretext.loss(encoder, images);
-        if (step == 0) first = loss.item();
-        last = loss.item();
-        if (step == steps) break;
-        loss.backward();
-        adam.step();
-        pretext.after_step(encoder, step + 1, steps);
-    }
-    return {first, last};
+    return make_pretext_plugin(name, params, image_info(), encoder, seed);
 }
 
 int64_t parameter_count(Pretext& pretext, const std::string& module_name) {
@@ -140,7 +60,7 @@ TEST_CASE("The contrastive projector is the reference embedding -> 128 ReLU -> 6
 TEST_CASE("The contrastive loss of a random network is near ln(2N - 1)", "[views]") {
     // With near-uniform similarities every row's softmax spreads evenly over
     // its 2N - 1 candidates. Seen: 3.26 to 3.38 on seeds 0 to 4 (ln 31 = 3.43).
-    const Tensor images = disk_images(16, 2);
+    const Tensor images = disk_images(16, 2, 8.0f, 3.0f, 8.0f);
     for (uint64_t seed = 0; seed < 5; ++seed) {
         TinyEncoder encoder(image_info().sample_shape, 32, seed + 10);
         auto pretext = make("contrastive", "{}", encoder, seed);
@@ -154,11 +74,13 @@ TEST_CASE("The contrastive loss of a random network is near ln(2N - 1)", "[views
 TEST_CASE("Twenty Adam steps on one batch lower the contrastive loss by 5%", "[views]") {
     // New views are drawn every step, so the loss is noisy; seen: 12% to 25%
     // lower on seeds 0 to 4.
-    const Tensor images = disk_images(16, 3);
+    const Tensor images = disk_images(16, 3, 8.0f, 3.0f, 8.0f);
     for (uint64_t seed = 0; seed < 5; ++seed) {
         TinyEncoder encoder(image_info().sample_shape, 32, seed + 20);
         auto pretext = make("contrastive", "{}", encoder, seed);
-        const auto [first, last] = train(*pretext, encoder, images, 20);
+        const std::vector<float> losses = adam_losses(*pretext, encoder, images, 20);
+        const float first = losses.front();
+        const float last = losses.back();
         INFO("seed " << seed << ": loss " << first << " -> " << last);
         CHECK(last < 0.95f * first);
     }
@@ -176,11 +98,13 @@ TEST_CASE("The byol heads have the documented default widths", "[views]") {
 
 TEST_CASE("Twenty Adam steps on one batch halve the byol loss", "[views]") {
     // Seen: 59% to 67% lower on seeds 0 to 4.
-    const Tensor images = disk_images(16, 4);
+    const Tensor images = disk_images(16, 4, 8.0f, 3.0f, 8.0f);
     for (uint64_t seed = 0; seed < 5; ++seed) {
         TinyEncoder encoder(image_info().sample_shape, 32, seed + 30);
         auto pretext = make("byol", "{}", encoder, seed);
-        const auto [first, last] = train(*pretext, encoder, images, 20);
+        const std::vector<float> losses = adam_losses(*pretext, encoder, images, 20);
+        const float first = losses.front();
+        const float last = losses.back();
         INFO("seed " << seed << ": loss " << first << " -> " << last);
         CHECK(first > 0.0f);
         CHECK(first < 4.0f);
@@ -189,7 +113,7 @@ TEST_CASE("Twenty Adam steps on one batch halve the byol loss", "[views]") {
 }
 
 TEST_CASE("The byol target moves only in after_step, by the EMA formula", "[views]") {
-    const Tensor images = disk_images(8, 5);
+    const Tensor images = disk_images(8, 5, 8.0f, 3.0f, 8.0f);
     const auto check_one_step = [&](const std::string& params, int64_t total_steps,
                                     double momentum) {
         INFO(params);
@@ -249,7 +173,7 @@ TEST_CASE("The byol target moves only in after_step, by the EMA formula", "[view
 }
 
 TEST_CASE("One seed gives the same two-view losses, another seed other ones", "[views]") {
-    const Tensor images = disk_images(8, 7);
+    const Tensor images = disk_images(8, 7, 8.0f, 3.0f, 8.0f);
     for (const char* name : {"contrastive", "byol"}) {
         INFO(name);
         const auto first_loss = [&](uint64_t seed) {
@@ -264,7 +188,7 @@ TEST_CASE("One seed gives the same two-view losses, another seed other ones", "[
 }
 
 TEST_CASE("Two-view previews show the input and two different views of it", "[views]") {
-    const Tensor images = disk_images(4, 9);
+    const Tensor images = disk_images(4, 9, 8.0f, 3.0f, 8.0f);
     for (const char* name : {"contrastive", "byol"}) {
         INFO(name);
         TinyEncoder encoder(image_info().sample_shape, 32, 1);
@@ -284,7 +208,7 @@ TEST_CASE("Two-view previews show the input and two different views of it", "[vi
 TEST_CASE("An empty augment pipeline makes both views the image itself", "[views]") {
     // Identical views are the easiest positives: with nothing to learn from
     // the augmentations the loss only measures how apart the images are.
-    const Tensor images = disk_images(4, 10);
+    const Tensor images = disk_images(4, 10, 8.0f, 3.0f, 8.0f);
     TinyEncoder encoder(image_info().sample_shape, 32, 1);
     auto pretext = make("contrastive", R"({"augment": []})", encoder);
     NoGradGuard no_grad;

@@ -49,6 +49,10 @@ enum class ParamType { kInteger, kNumber, kBoolean, kString, kArray, kObject };
 // "integer", "number", "boolean", "string", "array", "object"
 SELFSUP_API const char* param_type_name(ParamType type);
 
+// What kind of JSON value a user wrote, in a word or two for an error
+// message: "null", "a boolean", "a number", "a string", "an array", "an object".
+SELFSUP_API const char* json_kind_phrase(const boost::json::value& value);
+
 // One declared parameter, or the element schema of an array parameter (which
 // has no name, default or description).
 struct ParamSpec {

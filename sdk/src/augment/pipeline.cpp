@@ -5,6 +5,7 @@
 #include "random_steps.hpp"
 #include "selfsup/did_you_mean.hpp"
 #include "selfsup/errors.hpp"
+#include "selfsup/params.hpp"
 
 namespace selfsup {
 
@@ -12,27 +13,6 @@ namespace {
 
 namespace json = boost::json;
 using augment::detail::StepType;
-
-// What a user wrote, in a word or two: "a number", "an array".
-const char* kind_of(const json::value& value) {
-    switch (value.kind()) {
-        case json::kind::null:
-            return "null";
-        case json::kind::bool_:
-            return "a boolean";
-        case json::kind::int64:
-        case json::kind::uint64:
-        case json::kind::double_:
-            return "a number";
-        case json::kind::string:
-            return "a string";
-        case json::kind::array:
-            return "an array";
-        case json::kind::object:
-            return "an object";
-    }
-    return "a value";
-}
 
 std::string type_list() {
     std::string list;
@@ -47,7 +27,7 @@ std::string type_list() {
 const StepType& step_type_of(const json::value& element, const std::string& path) {
     if (!element.is_object()) {
         throw ManifestError(detail::concat(
-            path, ": expected an object like {\"type\": \"hflip\"}, got ", kind_of(element)));
+            path, ": expected an object like {\"type\": \"hflip\"}, got ", json_kind_phrase(element)));
     }
     const json::value* type = element.get_object().if_contains("type");
     if (type == nullptr) {
@@ -55,7 +35,7 @@ const StepType& step_type_of(const json::value& element, const std::string& path
             detail::concat(path, ": missing key 'type'; the transforms are ", type_list()));
     }
     if (!type->is_string()) {
-        throw ManifestError(detail::concat(path, ".type: expected a string, got ", kind_of(*type)));
+        throw ManifestError(detail::concat(path, ".type: expected a string, got ", json_kind_phrase(*type)));
     }
     const std::string name(type->get_string());
     for (const StepType& step_type : augment::detail::step_types()) {
@@ -84,7 +64,7 @@ AugmentPipeline::AugmentPipeline(const json::value& spec, const std::string& jso
         throw ManifestError(detail::concat(json_path,
                                            ": expected an array of transforms like [{\"type\": "
                                            "\"hflip\"}], got ",
-                                           kind_of(spec)));
+                                           json_kind_phrase(spec)));
     }
     const json::array& elements = spec.get_array();
     for (std::size_t i = 0; i < elements.size(); ++i) {
