@@ -83,6 +83,11 @@ std::string range_text(const ParamSpec& spec) {
     return "";
 }
 
+// "1 seed", "3 seeds".
+std::string counted(size_t count, const char* one, const char* many) {
+    return fmt::format("{} {}", count, count == 1 ? one : many);
+}
+
 }  // namespace
 
 int list_plugins(const CommonOptions& common, const std::optional<std::string>& kind,
@@ -156,11 +161,12 @@ int validate_manifest(const CommonOptions& common, const ManifestOptions& option
     Manifest manifest = load_manifest(options);
     const PluginRegistry registry = discover_plugins(common, manifest.plugin_paths);
     const ExperimentSetup setup = prepare_experiment(std::move(manifest), registry);
-    std::cout << fmt::format("{}: valid ({} pretexts, {} freeze policies, {} label budgets, {} seeds)\n",
-                             options.manifest_path, setup.manifest.pretexts.size(),
-                             setup.freeze_policies.size(),
-                             setup.manifest.evaluation.label_budgets.size(),
-                             setup.manifest.seeds.size());
+    std::cout << fmt::format("{}: valid ({}, {}, {}, {})\n", options.manifest_path,
+                             counted(setup.manifest.pretexts.size(), "pretext", "pretexts"),
+                             counted(setup.freeze_policies.size(), "freeze policy", "freeze policies"),
+                             counted(setup.manifest.evaluation.label_budgets.size(), "label budget",
+                                     "label budgets"),
+                             counted(setup.manifest.seeds.size(), "seed", "seeds"));
     return 0;
 }
 

@@ -152,6 +152,17 @@ TEST_CASE("a plugin parameter of the wrong type is refused at its JSON path", "[
     CHECK_THAT(outcome.err, Contains("integer"));
 }
 
+TEST_CASE("a valid manifest is confirmed with its counts in singular or plural", "[cli]") {
+    const Scratch scratch;
+    const Outcome outcome = validate(scratch, R"({
+      "dataset": {"plugin": "tiny_data"}, "encoder": {"plugin": "mlp"}, "seeds": [0],
+      "evaluation": {"head": {"plugin": "tiny_head"}, "label_budgets": [4, "all"],
+                     "freeze_policies": [{"plugin": "finetune"}]}})");
+    INFO("stderr: " << outcome.err);
+    REQUIRE(outcome.code == 0);
+    CHECK_THAT(outcome.out, Contains(": valid (0 pretexts, 1 freeze policy, 2 label budgets, 1 seed)"));
+}
+
 TEST_CASE("an override without an equals sign is refused naming it", "[cli]") {
     const Scratch scratch;
     const Outcome outcome = validate(scratch, kGoodStructure, "--set evaluation.epochs");
