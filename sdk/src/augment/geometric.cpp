@@ -13,7 +13,6 @@ namespace selfsup::augment {
 namespace {
 
 using detail::BatchDims;
-using detail::kParallelWork;
 
 // The plane value at continuous position (sy, sx), bilinearly interpolated.
 // Neighbours outside the plane count as 0 when `zero_outside`; otherwise the
@@ -43,15 +42,8 @@ float sample_bilinear(const float* plane, int64_t h, int64_t w, float sy, float 
 
 Tensor translate(const Tensor& batch, const std::vector<Shift>& shifts, Fill fill) {
     const BatchDims dims = detail::check_batch(batch, shifts.size(), "translate");
-    Tensor result = Tensor::empty(batch.shape());
-    const float* src = batch.data();
-    float* dst = result.data();
-
-#pragma omp parallel for schedule(static) if (batch.numel() > kParallelWork)
-    for (int64_t image = 0; image < dims.n * dims.c; ++image) {
-        const Shift shift = shifts[image / dims.c];
-        const float* src_plane = src + image * dims.plane();
-        float* dst_plane = dst + image * dims.plane();
+    const auto write_plane = [&](int64_t n, const float* src_plane, float* dst_plane) {
+        const Shift shift = shifts[n];
         for (int64_t y = 0; y < dims.h; ++y) {
             int64_t sy = y - shift.dy;
             const bool row_inside = sy >= 0 && sy < dims.h;
@@ -68,8 +60,8 @@ Tensor translate(const Tensor& batch, const std::vector<Shift>& shifts, Fill fil
                 dst_plane[y * dims.w + x] = src_plane[sy * dims.w + sx];
             }
         }
-    }
-    return result;
+    };
+    return detail::map_planes(batch, dims, write_plane);
 }
 
 Tensor resized_crop(const Tensor& batch, const std::vector<Box>& boxes) {
@@ -83,20 +75,13 @@ Tensor resized_crop(const Tensor& batch, const std::vector<Box>& boxes) {
                 ", height ", box.height, ", width ", box.width, ") must have a positive size"));
         }
     }
-    Tensor result = Tensor::empty(batch.shape());
-    const float* src = batch.data();
-    float* dst = result.data();
-
     // Half-pixel centres: output pixel y covers [y, y + 1) of H, which maps to
     // [top + y * scale, top + (y + 1) * scale) of the box; its centre, less
     // half a pixel, is the source coordinate. The full box maps y to y.
-#pragma omp parallel for schedule(static) if (batch.numel() > kParallelWork)
-    for (int64_t image = 0; image < dims.n * dims.c; ++image) {
-        const Box box = boxes[image / dims.c];
+    const auto write_plane = [&](int64_t n, const float* src_plane, float* dst_plane) {
+        const Box box = boxes[n];
         const float scale_y = box.height / static_cast<float>(dims.h);
         const float scale_x = box.width / static_cast<float>(dims.w);
-        const float* src_plane = src + image * dims.plane();
-        float* dst_plane = dst + image * dims.plane();
         for (int64_t y = 0; y < dims.h; ++y) {
             const float sy = box.top + (static_cast<float>(y) + 0.5f) * scale_y - 0.5f;
             for (int64_t x = 0; x < dims.w; ++x) {
@@ -105,21 +90,14 @@ Tensor resized_crop(const Tensor& batch, const std::vector<Box>& boxes) {
                     sample_bilinear(src_plane, dims.h, dims.w, sy, sx, false);
             }
         }
-    }
-    return result;
+    };
+    return detail::map_planes(batch, dims, write_plane);
 }
 
 Tensor hflip(const Tensor& batch, const std::vector<bool>& flip) {
     const BatchDims dims = detail::check_batch(batch, flip.size(), "hflip");
-    Tensor result = Tensor::empty(batch.shape());
-    const float* src = batch.data();
-    float* dst = result.data();
-
-#pragma omp parallel for schedule(static) if (batch.numel() > kParallelWork)
-    for (int64_t image = 0; image < dims.n * dims.c; ++image) {
-        const bool mirrored = flip[image / dims.c];
-        const float* src_plane = src + image * dims.plane();
-        float* dst_plane = dst + image * dims.plane();
+    const auto write_plane = [&](int64_t n, const float* src_plane, float* dst_plane) {
+        const bool mirrored = flip[n];
         for (int64_t y = 0; y < dims.h; ++y) {
             const float* src_row = src_plane + y * dims.w;
             float* dst_row = dst_plane + y * dims.w;
@@ -127,8 +105,8 @@ Tensor hflip(const Tensor& batch, const std::vector<bool>& flip) {
                 dst_row[x] = src_row[mirrored ? dims.w - 1 - x : x];
             }
         }
-    }
-    return result;
+    };
+    return detail::map_planes(batch, dims, write_plane);
 }
 
 Tensor rotate90(const Tensor& batch, const std::vector<int>& k_per_image) {
@@ -139,18 +117,12 @@ Tensor rotate90(const Tensor& batch, const std::vector<int>& k_per_image) {
             "got ",
             batch.shape().str()));
     }
-    Tensor result = Tensor::empty(batch.shape());
-    const float* src = batch.data();
-    float* dst = result.data();
     const int64_t size = dims.h;
 
     // Counter-clockwise as viewed: the top row of the result is the right
     // column of the source, read from top to bottom.
-#pragma omp parallel for schedule(static) if (batch.numel() > kParallelWork)
-    for (int64_t image = 0; image < dims.n * dims.c; ++image) {
-        const int k = ((k_per_image[image / dims.c] % 4) + 4) % 4;
-        const float* src_plane = src + image * dims.plane();
-        float* dst_plane = dst + image * dims.plane();
+    const auto write_plane = [&](int64_t n, const float* src_plane, float* dst_plane) {
+        const int k = ((k_per_image[n] % 4) + 4) % 4;
         const int64_t last = size - 1;
         for (int64_t y = 0; y < size; ++y) {
             for (int64_t x = 0; x < size; ++x) {
@@ -169,8 +141,8 @@ Tensor rotate90(const Tensor& batch, const std::vector<int>& k_per_image) {
                 dst_plane[y * size + x] = src_plane[sy * size + sx];
             }
         }
-    }
-    return result;
+    };
+    return detail::map_planes(batch, dims, write_plane);
 }
 
 Tensor rotate(const Tensor& batch, const std::vector<float>& degrees) {
@@ -181,22 +153,16 @@ Tensor rotate(const Tensor& batch, const std::vector<float>& degrees) {
                 selfsup::detail::concat("augment::rotate: angle of image ", n, " is ", degrees[n]));
         }
     }
-    Tensor result = Tensor::empty(batch.shape());
-    const float* src = batch.data();
-    float* dst = result.data();
     const float cy = static_cast<float>(dims.h - 1) / 2.0f;
     const float cx = static_cast<float>(dims.w - 1) / 2.0f;
 
     // Each output pixel, as an offset (u, v) from the centre, reads the source
     // at R(theta) (u, v): with y pointing down, that turns the content
     // counter-clockwise as viewed.
-#pragma omp parallel for schedule(static) if (batch.numel() > kParallelWork)
-    for (int64_t image = 0; image < dims.n * dims.c; ++image) {
-        const double radians = degrees[image / dims.c] * std::numbers::pi / 180.0;
+    const auto write_plane = [&](int64_t n, const float* src_plane, float* dst_plane) {
+        const double radians = degrees[n] * std::numbers::pi / 180.0;
         const auto cos_t = static_cast<float>(std::cos(radians));
         const auto sin_t = static_cast<float>(std::sin(radians));
-        const float* src_plane = src + image * dims.plane();
-        float* dst_plane = dst + image * dims.plane();
         for (int64_t y = 0; y < dims.h; ++y) {
             const float v = static_cast<float>(y) - cy;
             for (int64_t x = 0; x < dims.w; ++x) {
@@ -207,8 +173,8 @@ Tensor rotate(const Tensor& batch, const std::vector<float>& degrees) {
                     sample_bilinear(src_plane, dims.h, dims.w, sy, sx, true);
             }
         }
-    }
-    return result;
+    };
+    return detail::map_planes(batch, dims, write_plane);
 }
 
 }  // namespace selfsup::augment

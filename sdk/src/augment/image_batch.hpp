@@ -47,6 +47,21 @@ inline BatchDims check_batch(const Tensor& batch, std::size_t count, const char*
     return dims;
 }
 
+// A new batch of `batch`'s shape whose every channel plane is written by
+// `fn(n, src_plane, dst_plane)`, n being the plane's image; planes run in
+// parallel when the batch is large enough to pay for it.
+template <class PlaneFn>
+Tensor map_planes(const Tensor& batch, const BatchDims& dims, const PlaneFn& fn) {
+    Tensor result = Tensor::empty(batch.shape());
+    const float* src = batch.data();
+    float* dst = result.data();
+#pragma omp parallel for schedule(static) if (batch.numel() > kParallelWork)
+    for (int64_t plane = 0; plane < dims.n * dims.c; ++plane) {
+        fn(plane / dims.c, src + plane * dims.plane(), dst + plane * dims.plane());
+    }
+    return result;
+}
+
 // The index inside [0, size) that position `i` mirrors to, without repeating
 // the edge: -1 -> 1, size -> size - 2. Any distance from the image works.
 inline int64_t reflect_index(int64_t i, int64_t size) {
