@@ -88,10 +88,13 @@ Tensor AugmentPipeline::apply(const Tensor& batch, Rng& rng) const {
         throw ShapeError("AugmentPipeline::apply: expected a batch [N, C, H, W], got " +
                          batch.shape().str());
     }
+    // Every step returns a new batch and leaves its input alone, so only an
+    // empty pipeline needs a copy to keep the input unchanged.
     // TODO: every step allocates a new batch, so a pipeline of k steps costs k
     // allocations per training step; two buffers used in turn would avoid that
     // once bench/ shows augmentation matters next to the step itself.
-    Tensor result = batch.clone();
+    if (steps_.empty()) return batch.clone();
+    Tensor result = batch;
     for (const auto& step : steps_) result = step->apply(result, rng);
     return result;
 }
