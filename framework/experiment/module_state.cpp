@@ -1,37 +1,11 @@
 #include "experiment/module_state.hpp"
 
-#include <cstring>
-
-#include "selfsup/errors.hpp"
-
 namespace selfsup {
-
-namespace {
-
-void copy_named(const std::vector<NamedTensor>& from, const std::vector<NamedTensor>& to) {
-    SELFSUP_CHECK(from.size() == to.size(), "copy_state between modules of different specs: ",
-                  from.size(), " and ", to.size(), " tensors");
-    for (size_t i = 0; i < from.size(); ++i) {
-        SELFSUP_CHECK(from[i].name == to[i].name && from[i].tensor.shape() == to[i].tensor.shape(),
-                      "copy_state: ", from[i].name, " ", from[i].tensor.shape().str(), " into ",
-                      to[i].name, " ", to[i].tensor.shape().str());
-        Tensor destination = to[i].tensor;
-        std::memcpy(destination.data(), from[i].tensor.data(),
-                    static_cast<size_t>(from[i].tensor.numel()) * sizeof(float));
-    }
-}
-
-}  // namespace
 
 std::vector<Tensor> module_state(const Module& module) {
     std::vector<Tensor> tensors = module.parameters();
     for (const NamedTensor& buffer : module.named_buffers()) tensors.push_back(buffer.tensor);
     return tensors;
-}
-
-void copy_state(const Module& from, Module& to) {
-    copy_named(from.named_parameters(), to.named_parameters());
-    copy_named(from.named_buffers(), to.named_buffers());
 }
 
 uint64_t fingerprint(const std::vector<Tensor>& tensors) {

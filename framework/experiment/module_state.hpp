@@ -1,6 +1,7 @@
 #pragma once
 
-// Copying and fingerprinting the state (parameters and buffers) of modules.
+// Fingerprinting the state (parameters and buffers) of modules, and the
+// optimizer a manifest describes. copy_state is the SDK's (selfsup/module.hpp).
 
 #include <cstdint>
 #include <vector>
@@ -10,11 +11,6 @@
 #include "manifest/manifest.hpp"
 
 namespace selfsup {
-
-// Copies every parameter and buffer of `from` into the same-named one of
-// `to`. Both must come from one spec (same names and shapes); otherwise
-// InternalError.
-void copy_state(const Module& from, Module& to);
 
 // The parameters, then the buffers, of `module`: what a fingerprint covers.
 std::vector<Tensor> module_state(const Module& module);

@@ -19,14 +19,6 @@ void check_pairs(const std::vector<NamedTensor>& a, const std::vector<NamedTenso
     }
 }
 
-void copy_tensors(const std::vector<NamedTensor>& from, const std::vector<NamedTensor>& to) {
-    check_pairs(from, to);
-    for (size_t i = 0; i < from.size(); ++i) {
-        Tensor dst = to[i].tensor;
-        std::copy_n(from[i].tensor.data(), dst.numel(), dst.data());
-    }
-}
-
 void ema_tensors(const std::vector<NamedTensor>& target, const std::vector<NamedTensor>& online,
                  float momentum) {
     check_pairs(target, online);
@@ -73,11 +65,6 @@ private:
 };
 
 }  // namespace
-
-void copy_state(const Module& from, Module& to) {
-    copy_tensors(from.named_parameters(), to.named_parameters());
-    copy_tensors(from.named_buffers(), to.named_buffers());
-}
 
 void ema_update(Module& target, const Module& online, float momentum) {
     ema_tensors(target.named_parameters(), online.named_parameters(), momentum);

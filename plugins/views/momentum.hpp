@@ -31,10 +31,6 @@
 
 namespace selfsup::views {
 
-// Copies every parameter and buffer of `from` into `to`, which must have the
-// same names and shapes (InternalError otherwise).
-void copy_state(const Module& from, Module& to);
-
 // target = momentum * target + (1 - momentum) * online, parameter by
 // parameter; the two must have the same names and shapes (InternalError
 // otherwise).

@@ -1,8 +1,27 @@
 #include "selfsup/module.hpp"
 
+#include <cstring>
+
 #include "selfsup/errors.hpp"
 
 namespace selfsup {
+
+namespace {
+
+void copy_named(const std::vector<NamedTensor>& from, const std::vector<NamedTensor>& to) {
+    SELFSUP_CHECK(from.size() == to.size(), "copy_state between modules of different specs: ",
+                  from.size(), " and ", to.size(), " tensors");
+    for (size_t i = 0; i < from.size(); ++i) {
+        SELFSUP_CHECK(from[i].name == to[i].name && from[i].tensor.shape() == to[i].tensor.shape(),
+                      "copy_state: ", from[i].name, " ", from[i].tensor.shape().str(), " into ",
+                      to[i].name, " ", to[i].tensor.shape().str());
+        Tensor destination = to[i].tensor;
+        std::memcpy(destination.data(), from[i].tensor.data(),
+                    static_cast<size_t>(from[i].tensor.numel()) * sizeof(float));
+    }
+}
+
+}  // namespace
 
 Module::~Module() = default;
 
@@ -83,6 +102,11 @@ Tensor Sequential::forward(const Tensor& src) {
     Tensor dst = src;
     for (const auto& [name, child] : children()) dst = child->forward(dst);
     return dst;
+}
+
+void copy_state(const Module& from, Module& to) {
+    copy_named(from.named_parameters(), to.named_parameters());
+    copy_named(from.named_buffers(), to.named_buffers());
 }
 
 }  // namespace selfsup

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "selfsup/errors.hpp"
 #include "selfsup/layers.hpp"
 #include "selfsup/module.hpp"
 
@@ -114,4 +116,32 @@ TEST_CASE("zero_grad clears every parameter's gradient", "[module]") {
     }
     net.zero_grad();
     for (const Tensor& parameter : net.parameters()) CHECK_FALSE(parameter.grad().defined());
+}
+
+TEST_CASE("copy_state copies parameters and buffers into a module of the same spec", "[module]") {
+    Rng rng_a(7);
+    Rng rng_b(8);
+    Scaled source(rng_a);
+    Scaled target(rng_b);
+    source.named_buffers()[0].tensor.data()[0] = 5.0f;
+    copy_state(source, target);
+    const std::vector<NamedTensor> from = source.named_parameters();
+    const std::vector<NamedTensor> to = target.named_parameters();
+    REQUIRE(from.size() == to.size());
+    for (size_t i = 0; i < from.size(); ++i) {
+        CAPTURE(from[i].name);
+        CHECK(std::equal(from[i].tensor.data(), from[i].tensor.data() + from[i].tensor.numel(),
+                         to[i].tensor.data()));
+        CHECK(from[i].tensor.data() != to[i].tensor.data());
+    }
+    CHECK(target.named_buffers()[0].tensor.data()[0] == 5.0f);
+}
+
+TEST_CASE("copy_state between modules of different specs is an InternalError", "[module]") {
+    Rng rng(9);
+    Linear narrow(3, 2, rng);
+    Linear wide(4, 2, rng);
+    CHECK_THROWS_AS(copy_state(narrow, wide), InternalError);
+    CHECK_THROWS_WITH(copy_state(narrow, wide),
+                      Catch::Matchers::Contains("copy_state: weight [2, 3] into weight [2, 4]"));
 }

@@ -86,4 +86,9 @@ public:
     Tensor forward(const Tensor& src) override;
 };
 
+// Copies every parameter and buffer of `from` into the same-named one of `to`.
+// Both must come from one spec (same names and shapes, in the same order);
+// otherwise InternalError naming the first difference.
+SELFSUP_API void copy_state(const Module& from, Module& to);
+
 }  // namespace selfsup
