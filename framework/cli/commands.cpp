@@ -171,11 +171,16 @@ int validate_manifest(const CommonOptions& common, const ManifestOptions& option
 }
 
 int run_manifest(const CommonOptions& common, const ManifestOptions& options,
-                 const std::optional<std::string>& out) {
+                 const RunOptions& run) {
     Manifest manifest = load_manifest(options);
-    if (out) manifest.output = *out;
+    if (run.out) manifest.output = *run.out;
     const PluginRegistry registry = discover_plugins(common, manifest.plugin_paths);
     const ExperimentSetup setup = prepare_experiment(std::move(manifest), registry);
+    std::optional<EarlierRun> earlier;
+    if (run.pretrained_from) {
+        earlier.emplace(*run.pretrained_from);
+        earlier->check(setup);
+    }
     const std::filesystem::path folder = free_run_folder(setup.manifest.output);
     if (folder != std::filesystem::path(setup.manifest.output)) {
         logger("experiment").warn("{} already holds results; this run goes to {}",
@@ -184,7 +189,7 @@ int run_manifest(const CommonOptions& common, const ManifestOptions& options,
     std::filesystem::create_directories(folder);
     add_log_file(folder / "run.log");
     logger("experiment").info("running {} into {}", setup.manifest.name, folder.string());
-    const RunResults results = run_experiment(setup, folder);
+    const RunResults results = run_experiment(setup, folder, earlier ? &*earlier : nullptr);
     std::cout << "\n" << comparison_table(results);
     const std::string frozen = frozen_embedding_table(results);
     if (!frozen.empty()) std::cout << "\nfrozen embeddings, no weight changes:\n\n" << frozen;

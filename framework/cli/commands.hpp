@@ -24,13 +24,20 @@ struct ManifestOptions {
     std::vector<std::string> pretexts;
 };
 
+struct RunOptions {
+    // --out: the run folder (default: the manifest's "output").
+    std::optional<std::string> out;
+    // --pretrained-from: an earlier run folder whose pretrained encoders this
+    // run loads instead of pretraining (see experiment/earlier_run.hpp).
+    std::optional<std::string> pretrained_from;
+};
+
 int list_plugins(const CommonOptions& common, const std::optional<std::string>& kind, bool json);
 int show_plugin(const CommonOptions& common, const std::string& name, bool json);
 int validate_manifest(const CommonOptions& common, const ManifestOptions& manifest);
-// Runs the experiment into `out` (default: the manifest's output folder). A
-// folder that already holds results is never overwritten: the run goes to the
-// first free "<folder>-2", "<folder>-3", ...
+// Runs the experiment into its folder. A folder that already holds results is
+// never overwritten: the run goes to the first free "<folder>-2", "<folder>-3", ...
 int run_manifest(const CommonOptions& common, const ManifestOptions& manifest,
-                 const std::optional<std::string>& out);
+                 const RunOptions& run);
 
 }  // namespace selfsup

@@ -85,8 +85,11 @@ int main(int argc, char** argv) {
     add_manifest_options(validate);
     auto* run = app.add_subcommand("run", "run the experiment a manifest describes");
     add_manifest_options(run);
-    std::optional<std::string> out;
-    run->add_option("--out", out, "the run folder (default: the manifest's \"output\")");
+    RunOptions run_options;
+    run->add_option("--out", run_options.out, "the run folder (default: the manifest's \"output\")");
+    run->add_option("--pretrained-from", run_options.pretrained_from,
+                    "an earlier run folder: load each pretext's encoder from its checkpoints "
+                    "instead of pretraining (it must have pretrained them the same way)");
     auto* conformance = app.add_subcommand(
         "conformance", "check a plugin against the contract of its kind (the conformance kit)");
     ConformanceCommandOptions conformance_options;
@@ -136,7 +139,7 @@ int main(int argc, char** argv) {
             return new_plugin(common, new_plugin_options, std::cout, std::cerr);
         }
         if (validate->parsed()) return validate_manifest(common, manifest);
-        return run_manifest(common, manifest, out);
+        return run_manifest(common, manifest, run_options);
     } catch (const ManifestError& error) {
         return fail(kExitBadInput, error.what());
     } catch (const PluginError& error) {

@@ -27,6 +27,9 @@ struct PretrainResult {
     // Parameters of the pretext's own modules (decoder, projector, ...).
     int64_t pretext_parameters = 0;
     double seconds = 0.0;
+    // The checkpoint the encoder was loaded from when an earlier run
+    // pretrained it (see earlier_run.hpp); empty when this run did.
+    std::string pretrained_from;
 };
 
 // Trains pretext `index` of the manifest with `seed`. Throws NumericalError

@@ -229,6 +229,12 @@ std::string pretraining(const RunResults& results) {
     }
     for (const PretrainSummary& summary : results.pretraining) {
         text += fmt::format("\n### {} (seed {})\n\n", summary.label, summary.seed);
+        if (!summary.pretrained_from.empty()) {
+            text += fmt::format(
+                "Pretrained by an earlier run: the encoder was loaded from `{}`; the losses and "
+                "time are that run's.\n\n",
+                summary.pretrained_from);
+        }
         if (!summary.preview_image.empty()) {
             text += fmt::format("Rows: {}.\n\n![previews]({})\n\n", summary.preview_rows,
                                 summary.preview_image);

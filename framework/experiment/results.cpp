@@ -48,6 +48,7 @@ void write_results_json(const RunResults& results, const std::filesystem::path& 
             {"wall_seconds", summary.seconds},
             {"preview_image", summary.preview_image},
             {"loss_curve_image", summary.curve_image},
+            {"pretrained_from", summary.pretrained_from},
         });
     }
     json::array projections;

@@ -26,6 +26,8 @@ struct PretrainSummary {
     // What the preview grid's rows show, e.g. "input, corrupted, reconstruction".
     std::string preview_rows;
     std::string curve_image;
+    // As in PretrainResult.
+    std::string pretrained_from;
 };
 
 // Test embeddings of one encoder projected to 2-D, coloured by class.

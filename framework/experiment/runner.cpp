@@ -121,6 +121,7 @@ PretrainSummary summarise(const PretrainResult& result, const fs::path& folder) 
     summary.curve = result.curve;
     summary.pretext_parameters = result.pretext_parameters;
     summary.seconds = result.seconds;
+    summary.pretrained_from = result.pretrained_from;
     const std::string stem = fmt::format("{}-seed{}", result.label, result.seed);
     if (!result.previews.empty()) {
         summary.preview_image = "images/" + stem + "-previews.png";
@@ -155,7 +156,8 @@ ProjectionSummary project(const ExperimentSetup& setup, const std::string& label
 
 }  // namespace
 
-RunResults run_experiment(const ExperimentSetup& setup, const fs::path& folder) {
+RunResults run_experiment(const ExperimentSetup& setup, const fs::path& folder,
+                          const EarlierRun* earlier) {
     const auto start = std::chrono::steady_clock::now();
     const Manifest& manifest = setup.manifest;
     const EvaluationSpec& evaluation = manifest.evaluation;
@@ -189,7 +191,8 @@ RunResults run_experiment(const ExperimentSetup& setup, const fs::path& folder) 
         // 1. Pretraining: no labels.
         std::vector<PretrainResult> pretrained;
         for (size_t i = 0; i < manifest.pretexts.size(); ++i) {
-            pretrained.push_back(pretrain(setup, i, seed));
+            pretrained.push_back(earlier != nullptr ? earlier->load(setup, i, seed)
+                                                    : pretrain(setup, i, seed));
             results.pretraining.push_back(summarise(pretrained.back(), folder));
         }
         if (seed == manifest.seeds.front()) {
