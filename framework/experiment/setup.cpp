@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "experiment/joint_pretext.hpp"
 #include "selfsup/autograd.hpp"
 #include "selfsup/errors.hpp"
 #include "support/logging.hpp"
@@ -116,10 +117,25 @@ std::shared_ptr<Head> ExperimentSetup::make_head(int64_t embedding_width, uint64
 
 std::shared_ptr<Pretext> ExperimentSetup::make_pretext(size_t index, Encoder& encoder,
                                                        uint64_t seed) const {
-    const PluginSlot& slot = manifest.pretexts.at(index).slot;
-    return selfsup::make_pretext(
-        registry->require(slot.plugin, PluginKind::kPretext, slot.json_path), slot.params,
-        slot.json_path + ".params", PretextContext{dataset->info(), encoder, seed});
+    const PretextSpec& spec = manifest.pretexts.at(index);
+    const auto make = [&](const PluginSlot& slot, uint64_t part_seed) {
+        return selfsup::make_pretext(
+            registry->require(slot.plugin, PluginKind::kPretext, slot.json_path), slot.params,
+            slot.json_path + ".params", PretextContext{dataset->info(), encoder, part_seed});
+    };
+    std::shared_ptr<Pretext> main = make(spec.slot, seed);
+    if (spec.auxiliary.empty()) return main;
+    std::vector<JointPretext::Part> auxiliary;
+    for (size_t j = 0; j < spec.auxiliary.size(); ++j) {
+        const AuxiliarySpec& extra = spec.auxiliary[j];
+        // Each auxiliary draws from its own stream of the seed, not the main one's.
+        const uint64_t part_seed = seed ^ (0x9e3779b97f4a7c15ULL * (j + 1));
+        auxiliary.push_back({make(extra.slot, part_seed), extra.weight, extra.slot.json_path,
+                             extra.slot.plugin});
+    }
+    return std::make_shared<JointPretext>(
+        JointPretext::Part{std::move(main), 1.0f, spec.slot.json_path, spec.slot.plugin},
+        std::move(auxiliary));
 }
 
 ExperimentSetup prepare_experiment(Manifest manifest, const PluginRegistry& registry) {
@@ -134,6 +150,7 @@ ExperimentSetup prepare_experiment(Manifest manifest, const PluginRegistry& regi
     resolve(manifest.encoder, PluginKind::kEncoder);
     for (PretextSpec& pretext : manifest.pretexts) {
         resolve(pretext.slot, PluginKind::kPretext);
+        for (AuxiliarySpec& extra : pretext.auxiliary) resolve(extra.slot, PluginKind::kPretext);
         if (pretext.encoder) resolve(*pretext.encoder, PluginKind::kEncoder);
     }
     resolve(manifest.evaluation.head, PluginKind::kHead);

@@ -53,7 +53,16 @@ constexpr const char* kPretextSchema = R"json({
               "description": "an encoder slot of its own; default: the manifest's encoder"},
   "optimizer": {"type": "object", "default": {}, "description": "optimizer for pretraining"},
   "epochs": {"type": "integer", "min": 1, "default": 10, "description": "pretraining epochs"},
-  "batch_size": {"type": "integer", "min": 1, "default": 128, "description": "pretraining batch size"}
+  "batch_size": {"type": "integer", "min": 1, "default": 128, "description": "pretraining batch size"},
+  "auxiliary": {"type": "array", "items": {"type": "object"}, "default": [],
+                "description": "pretexts whose losses, weighted, are added to this one's at every step"}
+})json";
+
+constexpr const char* kAuxiliarySchema = R"json({
+  "plugin": {"type": "string", "description": "the auxiliary pretext plugin's name"},
+  "params": {"type": "object", "default": {}, "description": "the plugin's parameters"},
+  "weight": {"type": "number", "min": 0, "max": 1000, "default": 1,
+             "description": "the factor its loss is added with; above 0"}
 })json";
 
 constexpr const char* kOptimizerSchema = R"json({
@@ -102,6 +111,7 @@ const ParamSchema& schema(const char* text) {
         {kTopSchema, ParamSchema::parse_section(kTopSchema, "manifest")},
         {kSlotSchema, ParamSchema::parse_section(kSlotSchema, "plugin slot")},
         {kPretextSchema, ParamSchema::parse_section(kPretextSchema, "pretext")},
+        {kAuxiliarySchema, ParamSchema::parse_section(kAuxiliarySchema, "auxiliary pretext")},
         {kOptimizerSchema, ParamSchema::parse_section(kOptimizerSchema, "optimizer")},
         {kEvaluationSchema, ParamSchema::parse_section(kEvaluationSchema, "evaluation")},
         {kScheduleSchema, ParamSchema::parse_section(kScheduleSchema, "schedule")},
@@ -154,6 +164,18 @@ OptimizerSpec parse_optimizer(const json::value& given, const std::string& path)
     spec.nesterov = params.get_bool("nesterov");
     spec.beta1 = params.get_float("beta1");
     spec.beta2 = params.get_float("beta2");
+    return spec;
+}
+
+AuxiliarySpec parse_auxiliary(const json::value& given, const std::string& path) {
+    const Params params = schema(kAuxiliarySchema).validate(given, path);
+    AuxiliarySpec spec;
+    spec.slot = read_slot(params);
+    spec.weight = params.get_float("weight");
+    if (!(spec.weight > 0.0f)) {
+        throw ManifestError(params.path_of("weight") +
+                            ": 0 would add nothing; leave the auxiliary pretext out instead");
+    }
     return spec;
 }
 
@@ -281,6 +303,10 @@ Manifest parse_manifest(const json::value& root, const std::string& source) {
         spec.optimizer = parse_optimizer(params.get_object("optimizer"), path + ".optimizer");
         spec.epochs = static_cast<int>(params.get_int("epochs"));
         spec.batch_size = static_cast<int>(params.get_int("batch_size"));
+        const json::array& auxiliary = params.get_array("auxiliary");
+        for (size_t j = 0; j < auxiliary.size(); ++j) {
+            spec.auxiliary.push_back(parse_auxiliary(auxiliary[j], index_path(path + ".auxiliary", j)));
+        }
         manifest.pretexts.push_back(std::move(spec));
     }
     require_unique_labels(manifest.pretexts, [](const PretextSpec& spec) { return spec.slot.label; },
@@ -337,6 +363,15 @@ json::value to_json(const Manifest& manifest) {
         pretext["optimizer"] = optimizer_json(spec.optimizer);
         pretext["epochs"] = spec.epochs;
         pretext["batch_size"] = spec.batch_size;
+        // Written only when there are some, so run folders from before the key
+        // existed still match (selfsup run --pretrained-from compares them).
+        json::array auxiliary;
+        for (const AuxiliarySpec& extra : spec.auxiliary) {
+            json::object entry{{"plugin", extra.slot.plugin}, {"params", extra.slot.params},
+                               {"weight", extra.weight}};
+            auxiliary.push_back(std::move(entry));
+        }
+        if (!auxiliary.empty()) pretext["auxiliary"] = std::move(auxiliary);
         pretexts.push_back(std::move(pretext));
     }
     const EvaluationSpec& evaluation = manifest.evaluation;

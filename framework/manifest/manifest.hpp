@@ -38,6 +38,13 @@ struct OptimizerSpec {
     float beta2 = 0.999f;
 };
 
+// A pretext trained alongside another at every step: its loss, times
+// `weight`, is added to the other's (multi-task pretraining).
+struct AuxiliarySpec {
+    PluginSlot slot;
+    float weight = 1.0f;
+};
+
 struct PretextSpec {
     PluginSlot slot;
     // An encoder of its own (e.g. an MLP autoencoder beside conv pretexts);
@@ -47,6 +54,9 @@ struct PretextSpec {
     OptimizerSpec optimizer;
     int epochs = 10;
     int batch_size = 128;
+    // Pretexts whose weighted losses are added to this one's; their modules
+    // train with it and are discarded with it.
+    std::vector<AuxiliarySpec> auxiliary;
 };
 
 // A number of labeled training images, or all of them (count 0).

@@ -250,3 +250,25 @@ TEST_CASE("showing an unknown plugin exits 2 with a did-you-mean", "[cli]") {
     CHECK_REFUSED(close, "no plugin named 'tiny_hed'");
     CHECK_THAT(close.err, Contains("did you mean 'tiny_head'"));
 }
+
+TEST_CASE("an auxiliary pretext's plugin and parameters are checked at their JSON path", "[cli]") {
+    const Scratch scratch;
+    const std::string manifest = R"({
+        "dataset": {"plugin": "synthetic", "params": {"classes": 4, "train_size": 64,
+                                                     "test_size": 32}},
+        "encoder": {"plugin": "conv"},
+        "pretexts": [{"plugin": "contrastive", "auxiliary": [AUXILIARY]}]})";
+    const auto with = [&](const std::string& auxiliary) {
+        std::string text = manifest;
+        text.replace(text.find("AUXILIARY"), 9, auxiliary);
+        return validate(scratch, text);
+    };
+    const Outcome unknown = with(R"({"plugin": "rotaton"})");
+    CHECK_REFUSED(unknown, "pretexts[0].auxiliary[0]: no pretext plugin named 'rotaton'");
+    CHECK_THAT(unknown.err, Contains("did you mean 'rotation'"));
+    CHECK_REFUSED(with(R"({"plugin": "rotation", "params": {"hidden": "wide"}})"),
+                  "pretexts[0].auxiliary[0].params.hidden");
+    const Outcome valid = with(R"({"plugin": "rotation", "weight": 0.5})");
+    INFO(valid.err);
+    CHECK(valid.code == 0);
+}

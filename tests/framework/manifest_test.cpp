@@ -277,3 +277,37 @@ TEST_CASE("keeping a pretext the manifest does not have names it, the known ones
             "denoising_strong; did you mean 'denoising_strong'?"));
     CHECK(manifest.pretexts.size() == 2);
 }
+
+TEST_CASE("auxiliary pretexts are read with their weights and written back", "[manifest]") {
+    const Manifest manifest = parse_with("pretexts", R"([{"plugin": "contrastive", "auxiliary": [
+        {"plugin": "rotation", "params": {"hidden": [16]}, "weight": 0.5},
+        {"plugin": "masked"}]}])");
+    const std::vector<AuxiliarySpec>& auxiliary = manifest.pretexts.at(0).auxiliary;
+    REQUIRE(auxiliary.size() == 2);
+    CHECK(auxiliary[0].slot.plugin == "rotation");
+    CHECK(auxiliary[0].slot.json_path == "pretexts[0].auxiliary[0]");
+    CHECK(auxiliary[0].slot.params == json::parse(R"({"hidden": [16]})"));
+    CHECK(auxiliary[0].weight == 0.5f);
+    CHECK(auxiliary[1].weight == 1.0f);
+    const json::value written = to_json(manifest).at("pretexts").at(0).at("auxiliary");
+    CHECK(written.at(1) == json::parse(R"({"plugin": "masked", "params": {}, "weight": 1.0})"));
+    CHECK(to_json(parse_manifest(to_json(manifest), "again.json")) == to_json(manifest));
+    // A pretext without auxiliaries is written without the key.
+    CHECK_FALSE(to_json(parse(kFull)).at("pretexts").at(0).as_object().contains("auxiliary"));
+}
+
+TEST_CASE("an auxiliary pretext with weight 0 or an unknown key is refused at its path",
+          "[manifest]") {
+    const auto with_auxiliary = [](const std::string& entry) {
+        return parse_with("pretexts",
+                          R"([{"plugin": "contrastive", "auxiliary": [)" + entry + "]}]");
+    };
+    CHECK_THROWS_AS(with_auxiliary(R"({"plugin": "rotation", "weight": 0})"), ManifestError);
+    CHECK_THROWS_WITH(with_auxiliary(R"({"plugin": "rotation", "weight": 0})"),
+                      Contains("pretexts[0].auxiliary[0].weight: 0 would add nothing"));
+    CHECK_THROWS_WITH(with_auxiliary(R"({"plugin": "rotation", "wieght": 2})"),
+                      Contains("pretexts[0].auxiliary[0].wieght") &&
+                          Contains("did you mean 'weight'"));
+    CHECK_THROWS_WITH(with_auxiliary(R"({"params": {}})"),
+                      Contains("pretexts[0].auxiliary[0]: missing required key 'plugin'"));
+}
